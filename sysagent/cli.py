@@ -1,0 +1,162 @@
+"""The ``sysagent`` command line: run, snapshot, plugins, config validate, alerts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from sysagent._version import __version__
+from sysagent.errors import ConfigError
+
+EXIT_BAD_INPUT = 2
+
+
+def _config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-c", "--config", default=os.environ.get("SYSAGENT_CONFIG"),
+        help="YAML config file (default: $SYSAGENT_CONFIG, else built-in defaults)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sysagent", description="A pluggable host-metrics agent that speaks OTLP.")
+    parser.add_argument("--version", action="version", version=f"sysagent {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="collect and export until SIGINT or SIGTERM")
+    _config_arg(run)
+    run.add_argument("--format", choices=("text", "json"), help="console sink format (json: JSON lines)")
+    run.set_defaults(func=cmd_run)
+
+    snap = sub.add_parser("snapshot", help="collect once and print")
+    _config_arg(snap)
+    snap.add_argument("--format", choices=("table", "json"), default="table")
+    snap.set_defaults(func=cmd_snapshot)
+
+    plugins = sub.add_parser("plugins", help="list loaded plugins and what each registers")
+    _config_arg(plugins)
+    plugins.set_defaults(func=cmd_plugins)
+
+    cfg = sub.add_parser("config", help="config file tools")
+    cfg_sub = cfg.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    validate = cfg_sub.add_parser("validate", help="check a config file: exit 0 if valid, 2 if not")
+    validate.add_argument("file")
+    validate.set_defaults(func=cmd_validate)
+
+    for extra in ("sysagent.status", "sysagent.alerts.cli"):
+        try:
+            module = __import__(extra, fromlist=["add_cli"])
+        except ImportError:
+            continue
+        module.add_cli(sub)
+    return parser
+
+
+def _agent(path: str | None, overrides: dict[str, Any] | None = None) -> Any:
+    from sysagent import config as config_mod
+    from sysagent.agent import Agent
+
+    cfg = config_mod.load(path)
+    if overrides:
+        cfg = cfg.model_copy(update=overrides)
+    return Agent(cfg)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    overrides: dict[str, Any] | None = None
+    if args.format:
+        from sysagent import config as config_mod
+
+        base = config_mod.load(args.config)
+        sinks = dict(base.sinks) if base.sinks is not None else {"console": None, "otlp": None}
+        sinks["console"] = {**(sinks.get("console") or {}), "format": args.format}
+        overrides = {"sinks": sinks}
+    agent = _agent(args.config, overrides)
+    _setup_logging(agent.config.agent.log_level)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        logging.getLogger("sysagent").info("received %s, shutting down", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    agent.start()
+    logging.getLogger("sysagent").info(
+        "sysagent %s running: %d collectors, sinks: %s", __version__, len(agent.runners), ", ".join(agent.sinks) or "none"
+    )
+    while not stop.wait(3600):
+        pass
+    agent.stop()
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    agent = _agent(args.config)
+    snap = agent.collect_once()
+    if args.format == "json":
+        json.dump(snap.to_json_obj(), sys.stdout, separators=(",", ":"))
+        sys.stdout.write("\n")
+        return 0
+    rows: list[tuple[str, str, str]] = []
+    for batch in snap.batches:
+        for metric in batch.metrics:
+            for p in metric.points:
+                attrs = ",".join(f"{k}={v}" for k, v in p.attributes)
+                value = f"{p.value:.4g}" if isinstance(p.value, float) else str(p.value)
+                rows.append((metric.spec.name, attrs, f"{value} {metric.spec.unit}"))
+    width = max((len(r[0]) for r in rows), default=10)
+    awidth = max((len(r[1]) for r in rows), default=10)
+    for name, attrs, value in rows:
+        print(f"{name:<{width}}  {attrs:<{awidth}}  {value}")
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from sysagent import config as config_mod
+    from sysagent import plugins as plugins_mod
+
+    cfg = config_mod.load(args.config)
+    loaded = plugins_mod.load(cfg.plugins, source=cfg.source)
+    for info in loaded.loaded:
+        regs = ", ".join(f"{e.kind} {e.name}" for e in loaded.registry.by_plugin(info.name)) or "hooks only"
+        print(f"{info.name:<14} {info.source:<28} {info.module}  [{regs}]")
+    for name in loaded.disabled:
+        print(f"{name:<14} disabled")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sysagent.agent import Agent
+
+    Agent.from_config(args.file)
+    print(f"{args.file}: ok")
+    return 0
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except ConfigError as e:
+        print(f"sysagent: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

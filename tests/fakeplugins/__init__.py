@@ -1,0 +1,1 @@
+"""Small plugins the core tests load through ``plugins.modules``."""

@@ -75,7 +75,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         from sysagent import config as config_mod
 
         base = config_mod.load(args.config)
-        sinks = dict(base.sinks) if base.sinks is not None else {"console": None, "otlp": None}
+        sinks: dict[str, dict[str, Any] | None] = (
+            dict(base.sinks) if base.sinks is not None else {"console": None, "otlp": None}
+        )
         sinks["console"] = {**(sinks.get("console") or {}), "format": args.format}
         overrides = {"sinks": sinks}
     agent = _agent(args.config, overrides)

@@ -133,7 +133,8 @@ def load(
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as e:
-        raise ConfigError(f"plugin {e.plugin_name!r}: {e}", source=source, field="plugins") from None
+        name = pm.get_name(e.plugin) or "?"
+        raise ConfigError(f"plugin {name!r}: {e}", source=source, field="plugins") from None
     for hook_name in _REGISTRATION_HOOKS:
         _call_registration(pm, hook_name, result.registry, source)
     return result

@@ -135,7 +135,7 @@ def sysagent_harness(tmp_path: Any) -> Iterator[Callable[..., Harness]]:
 
 
 def _settings_model(cls: type) -> type[CollectorSettings]:
-    hint = cls.__init__.__annotations__.get("settings")
+    hint = getattr(cls, "__init__").__annotations__.get("settings")  # noqa: B009
     if isinstance(hint, str):
         module = __import__(cls.__module__, fromlist=["_"])
         hint = getattr(module, hint, None)

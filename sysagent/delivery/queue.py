@@ -1,0 +1,237 @@
+"""A durable FIFO queue of opaque payloads on SQLite, bounded by bytes and by age.
+
+Producers (collection threads) ``put`` payloads; ``put`` returns only once the
+payload is committed to disk (see :mod:`sysagent.delivery.store` for why SQLite in
+WAL mode with ``synchronous=FULL``). One consumer per topic ``peek``s the oldest
+items, sends them, and then ``ack``s them (delivered) or ``drop``s them (refused
+for good, with a reason that is counted); after a failed attempt it calls
+``release`` and the items stay queued. Items handed out by ``peek`` are "in
+flight" until then: the bounds never drop them, so an item is never both counted
+as dropped and delivered (the byte bound may be exceeded by one batch meanwhile).
+
+When a put would exceed ``max_bytes``, or items are older than ``max_age``, the
+oldest items are dropped and counted exactly (items and points, per reason), with
+one log line when such an episode starts and one when the queue has room again.
+
+The ``topic`` column lets one file hold several queues, e.g. ``otlp`` batches and
+alert notifications (``alerts/slack``), each bounded and consumed on its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import NamedTuple
+
+from sysagent.delivery.droplog import EXPIRED, FULL, TOO_LARGE, DropCount, DropLog
+from sysagent.delivery.store import Synchronous, open_store
+
+
+class QueueItem(NamedTuple):
+    id: int
+    payload: bytes
+    points: int
+    created_ns: int
+
+
+class QueueStats(NamedTuple):
+    items: int
+    bytes: int
+    oldest_age_s: float
+    dropped_items: int
+    dropped_points: int
+    dropped: dict[str, DropCount]  #: per reason: queue_full, expired, too_large, or a consumer's reason
+
+
+_Victim = tuple[int, int, int]  # id, size, points
+
+
+class DurableQueue:
+    """See the module docstring. Thread-safe: all access goes through one connection under a lock."""
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        max_bytes: int,
+        max_age: float,
+        topic: str = "otlp",
+        synchronous: Synchronous = "FULL",
+        clock_ns: Callable[[], int] = time.time_ns,
+    ) -> None:
+        if max_bytes <= 0 or max_age <= 0:
+            raise ValueError("max_bytes and max_age must be positive")
+        self.path, self.topic = path, topic
+        self._max_bytes, self._max_age_ns = max_bytes, int(max_age * 1e9)
+        self._clock_ns = clock_ns
+        self._lock = threading.Lock()
+        self._conn = open_store(path, synchronous=synchronous)
+        self._inflight: set[int] = set()
+        self._drops = DropLog(topic, max_bytes, max_age)
+        count, size = self._conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM items WHERE topic = ?", (topic,)
+        ).fetchone()
+        self._items, self._bytes = int(count), int(size)
+
+    @property
+    def max_bytes(self) -> int:
+        return self._max_bytes
+
+    @property
+    def max_age(self) -> float:
+        return self._max_age_ns / 1e9
+
+    def put(self, payload: bytes, *, points: int, created_ns: int) -> None:
+        """Append one payload; it is on disk when this returns (or counted as dropped)."""
+        size = len(payload)
+        with self._lock:
+            if size > self._max_bytes:
+                self._drops.count(TOO_LARGE, 1, points)
+                return
+            expired: list[_Victim] = []
+            full: list[_Victim] = []
+            with self._transaction():
+                cur = self._conn.execute(
+                    "INSERT INTO items (topic, created_ns, points, size, payload) VALUES (?, ?, ?, ?, ?)",
+                    (self.topic, created_ns, points, size, payload),
+                )
+                expired = self._expired()
+                excess = self._bytes + size - sum(v[1] for v in expired) - self._max_bytes
+                if excess > 0:
+                    full = self._oldest(excess, skip={v[0] for v in expired} | {cur.lastrowid or 0})
+                self._delete(v[0] for v in expired + full)
+            self._items, self._bytes = self._items + 1, self._bytes + size
+            self._account(EXPIRED, expired)
+            self._account(FULL, full)
+
+    def peek(self, max_items: int, max_bytes: int) -> list[QueueItem]:
+        """The oldest items, at most ``max_items`` and ``max_bytes`` together (but at least one)."""
+        with self._lock:
+            self._expire_now()
+            out: list[QueueItem] = []
+            total = 0
+            cur = self._conn.execute(
+                "SELECT id, payload, points, created_ns FROM items WHERE topic = ? ORDER BY id", (self.topic,)
+            )
+            for ident, payload, points, created_ns in cur:
+                if out and (len(out) >= max_items or total + len(payload) > max_bytes):
+                    break
+                out.append(QueueItem(ident, payload, points, created_ns))
+                total += len(payload)
+            cur.close()
+            self._inflight = {item.id for item in out}
+            return out
+
+    def ack(self, ids: Sequence[int]) -> None:
+        """Remove items the receiver acknowledged."""
+        self._remove(ids, None)
+
+    def drop(self, ids: Sequence[int], reason: str) -> None:
+        """Remove items that can never be delivered, counting them under ``reason``."""
+        self._remove(ids, reason)
+
+    def release(self) -> None:
+        """The in-flight items were not delivered: they stay queued and become subject to the bounds again."""
+        with self._lock:
+            self._inflight.clear()
+
+    def stats(self) -> QueueStats:
+        with self._lock:
+            oldest = self._oldest_ns()
+            age = max(0.0, (self._clock_ns() - oldest) / 1e9) if oldest is not None else 0.0
+            drops = self._drops.totals()
+            return QueueStats(
+                self._items,
+                self._bytes,
+                age,
+                sum(d.items for d in drops.values()),
+                sum(d.points for d in drops.values()),
+                drops,
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                self._conn.close()
+
+    # -- internals; the caller holds the lock ---------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction: committed (and, with synchronous=FULL, fsynced) or rolled back."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def _expired(self) -> list[_Victim]:
+        cutoff = self._clock_ns() - self._max_age_ns
+        rows = self._conn.execute(
+            "SELECT id, size, points FROM items WHERE topic = ? AND created_ns < ? ORDER BY id", (self.topic, cutoff)
+        ).fetchall()
+        return [r for r in rows if r[0] not in self._inflight]
+
+    def _oldest(self, excess: int, skip: set[int]) -> list[_Victim]:
+        victims: list[_Victim] = []
+        cur = self._conn.execute("SELECT id, size, points FROM items WHERE topic = ? ORDER BY id", (self.topic,))
+        for row in cur:
+            if excess <= 0:
+                break
+            if row[0] in skip or row[0] in self._inflight:
+                continue
+            victims.append(row)
+            excess -= row[1]
+        cur.close()
+        return victims
+
+    def _delete(self, ids: Iterable[int]) -> None:
+        self._conn.executemany("DELETE FROM items WHERE id = ?", ((i,) for i in ids))
+
+    def _account(self, reason: str, victims: list[_Victim], *, episodic: bool = True) -> None:
+        self._items -= len(victims)
+        self._bytes -= sum(v[1] for v in victims)
+        self._drops.count(reason, len(victims), sum(v[2] for v in victims), episodic=episodic)
+
+    def _expire_now(self) -> None:
+        expired = self._expired()
+        if expired:
+            with self._transaction():
+                self._delete(v[0] for v in expired)
+            self._account(EXPIRED, expired)
+
+    def _remove(self, ids: Sequence[int], reason: str | None) -> None:
+        with self._lock:
+            removed: list[_Victim] = []
+            with self._transaction():
+                for ident in ids:
+                    row = self._conn.execute(
+                        "DELETE FROM items WHERE id = ? AND topic = ? RETURNING id, size, points", (ident, self.topic)
+                    ).fetchone()
+                    if row is not None:
+                        removed.append(row)
+            self._inflight.difference_update(ids)
+            if reason is None:
+                self._items -= len(removed)
+                self._bytes -= sum(v[1] for v in removed)
+            else:
+                self._account(reason, removed, episodic=False)  # the consumer logs its own reasons
+            if self._drops.in_episode and self._has_room():
+                self._drops.end_episodes()
+
+    def _oldest_ns(self) -> int | None:
+        row = self._conn.execute("SELECT MIN(created_ns) FROM items WHERE topic = ?", (self.topic,)).fetchone()
+        return None if row[0] is None else int(row[0])
+
+    def _has_room(self) -> bool:
+        """Hysteresis for the drop log: an episode ends once the queue is below half of both bounds."""
+        if self._bytes > self._max_bytes // 2:
+            return False
+        oldest = self._oldest_ns()
+        return oldest is None or self._clock_ns() - oldest <= self._max_age_ns // 2

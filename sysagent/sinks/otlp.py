@@ -1,0 +1,114 @@
+"""The ``otlp`` sink: batches to OTLP (HTTP/protobuf or gRPC), through a durable queue.
+
+``export`` runs on collection threads and only encodes (about a microsecond a
+point) and hands the bytes over; a writer thread commits them to the on-disk
+queue (``<state_dir>/otlp-queue.sqlite``) and the delivery layer's sender
+thread sends them with retries and backoff. Settings and the
+``OTEL_EXPORTER_OTLP_*`` variables are combined by :mod:`sysagent.otlp.resolve`;
+with neither, metrics go to OTLP/HTTP at http://localhost:4318.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping
+
+from sysagent.delivery import DurableQueue, Sender, SenderStats
+from sysagent.errors import ConfigError
+from sysagent.markers import hookimpl
+from sysagent.model import Batch, ExportResult
+from sysagent.otlp.encode import MetricsEncoder
+from sysagent.otlp.handoff import Handoff
+from sysagent.otlp.resolve import GRPC, Endpoint, resolve
+from sysagent.otlp.settings import OtlpSettings
+from sysagent.otlp.split import encode_bounded
+from sysagent.otlp.transport import Transport
+from sysagent.registry import PluginContext, Registry
+
+log = logging.getLogger("sysagent.otlp")
+QUEUE_FILE = "otlp-queue.sqlite"
+
+
+def open_transport(endpoint: Endpoint) -> Transport:
+    """The transport for the endpoint's protocol (grpcio is imported only for gRPC)."""
+    if endpoint.protocol == GRPC:
+        from sysagent.otlp.grpc import GrpcTransport
+
+        return GrpcTransport(endpoint)
+    from sysagent.otlp.http import HttpTransport
+
+    return HttpTransport(endpoint)
+
+
+class OtlpSink:
+    """Encodes each batch and queues it durably for the sender thread."""
+
+    def __init__(self, settings: OtlpSettings, ctx: PluginContext, *, environ: Mapping[str, str] | None = None) -> None:
+        self.settings = settings
+        self.endpoint = resolve(settings, environ)
+        self.encoder = MetricsEncoder(self.endpoint.temporality)
+        q = settings.queue
+        try:
+            os.makedirs(ctx.state_dir, exist_ok=True)
+            self.queue = DurableQueue(os.path.join(ctx.state_dir, QUEUE_FILE), max_bytes=q.max_bytes, max_age=q.max_age)
+        except OSError as e:
+            raise ConfigError(f"cannot open the OTLP queue in {ctx.state_dir}: {e}", field="agent.state_dir") from None
+        self.transport = open_transport(self.endpoint)
+        self.sender = Sender(
+            self.queue,
+            self.transport,
+            name="otlp",
+            max_batch_bytes=q.max_batch_bytes,
+            backoff_initial=q.backoff_initial,
+            backoff_max=q.backoff_max,
+            send_timeout=self.endpoint.timeout,
+            flush_timeout=q.flush_timeout,
+        )
+        self.handoff = Handoff(self.queue, self.sender.wake, max_bytes=q.max_batch_bytes)
+        self.sender.start()
+        self._closed = False
+        self._final_stats: SenderStats | None = None
+        where = self.endpoint.target if self.endpoint.protocol == GRPC else self.endpoint.url
+        log.info("otlp: exporting to %s over %s", where, self.endpoint.protocol)
+
+    def export(self, batch: Batch) -> ExportResult:
+        if self._closed:
+            return ExportResult.FAILURE
+        try:
+            requests = encode_bounded(self.encoder, batch, self.settings.queue.max_batch_bytes)
+        except Exception:
+            log.exception("otlp: cannot encode the batch of %s", batch.scope.name)
+            return ExportResult.FAILURE
+        for encoded in requests:
+            self.handoff.offer(encoded.payload, encoded.points, batch.time_ns)
+        return ExportResult.SUCCESS
+
+    def force_flush(self, timeout: float = 10.0) -> bool:
+        """Send everything exported so far; False if that did not finish within ``timeout``."""
+        end = time.monotonic() + timeout
+        if not self.handoff.flush(timeout):
+            return False
+        return self.sender.flush(max(0.0, end - time.monotonic()))
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Commit what is pending, send what can be sent in ``timeout``; the rest stays on disk."""
+        if self._closed:
+            return
+        self._closed = True
+        end = time.monotonic() + timeout
+        self.handoff.close(timeout)
+        self.sender.stop(max(0.0, end - time.monotonic()))
+        self._final_stats = self.sender.stats()
+        self.transport.close()
+        self.queue.close()
+
+    def stats(self) -> SenderStats:
+        """What the sender has done (for self-metrics and ``sysagent status``); frozen at shutdown."""
+        return self._final_stats if self._final_stats is not None else self.sender.stats()
+
+
+@hookimpl
+def sysagent_sinks(registry: Registry) -> None:
+    registry.add_sink("otlp", OtlpSink, settings=OtlpSettings, default_enabled=True)

@@ -50,12 +50,13 @@ class OtlpSink:
         self.endpoint = resolve(settings, environ)
         self.encoder = MetricsEncoder(self.endpoint.temporality)
         q = settings.queue
+        self.transport = open_transport(self.endpoint)  # first: it may raise ConfigError (TLS files)
         try:
             os.makedirs(ctx.state_dir, exist_ok=True)
             self.queue = DurableQueue(os.path.join(ctx.state_dir, QUEUE_FILE), max_bytes=q.max_bytes, max_age=q.max_age)
         except OSError as e:
+            self.transport.close()
             raise ConfigError(f"cannot open the OTLP queue in {ctx.state_dir}: {e}", field="agent.state_dir") from None
-        self.transport = open_transport(self.endpoint)
         self.sender = Sender(
             self.queue,
             self.transport,

@@ -1,0 +1,42 @@
+"""Splitting a batch whose encoding is too large for one request.
+
+Receivers cap request sizes (gRPC's default is 4 MiB), and a refused oversize
+request would be retried in vain; a plugin with very many series is therefore
+sent as several requests, each holding whole points of the same scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sysagent.model import Batch, MetricData
+from sysagent.otlp.encode import Encoded, MetricsEncoder
+
+
+def halves(batch: Batch) -> tuple[Batch, Batch]:
+    """Two batches with about half the points each (a batch of at least two points)."""
+    half = batch.point_count // 2
+    first: list[MetricData] = []
+    second: list[MetricData] = []
+    taken = 0
+    for m in batch.metrics:
+        room = half - taken
+        if room <= 0:
+            second.append(m)
+        elif room >= len(m.points):
+            first.append(m)
+            taken += len(m.points)
+        else:
+            first.append(MetricData(m.spec, m.points[:room]))
+            second.append(MetricData(m.spec, m.points[room:]))
+            taken += room
+    return replace(batch, metrics=tuple(first)), replace(batch, metrics=tuple(second))
+
+
+def encode_bounded(encoder: MetricsEncoder, batch: Batch, max_bytes: int) -> list[Encoded]:
+    """Encode ``batch`` as one or more requests of at most ``max_bytes`` (a lone point may exceed it)."""
+    encoded = encoder.encode((batch,))
+    if len(encoded.payload) <= max_bytes or batch.point_count < 2:
+        return [encoded] if encoded.points else []
+    a, b = halves(batch)
+    return encode_bounded(encoder, a, max_bytes) + encode_bounded(encoder, b, max_bytes)

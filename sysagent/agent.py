@@ -7,11 +7,11 @@ import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from sysagent import config as config_mod
+from sysagent import health
 from sysagent import plugins as plugins_mod
 from sysagent.errorlog import ErrorLog
 from sysagent.errors import ConfigError
@@ -51,13 +51,17 @@ class Agent:
         self.plugins.hook.sysagent_configured.call_historic(kwargs={"config": config})
         self.resource = self._build_resource()
         self.context = PluginContext(config, self.host, self.resource, config.agent.state_dir, self.registry)
+        self.context.services["agent"] = self
+        self.context.services["health"] = lambda: health.check(self)
         self.runners = self._build_runners()
         self.sinks: dict[str, Any] = {}
         self.jobs: list[Job] = []
         self._scheduler: Scheduler | None = None
         self._lock = threading.Lock()
         self._hung: set[str] = set()
+        self._status: Any = None
         self.started = False
+        self.started_at = 0.0
 
     # -- construction -----------------------------------------------------------------
 
@@ -87,7 +91,9 @@ class Agent:
         for name in self.config.collectors:
             if name not in available:
                 hint = config_mod.suggest(name, list(available))
-                raise ConfigError(f"unknown collector {name!r}{hint}", source=self.config.source, field=f"collectors.{name}")
+                raise ConfigError(
+                    f"unknown collector {name!r}{hint}", source=self.config.source, field=f"collectors.{name}"
+                )
         return {
             name: (entry, self._validate(entry, self.config.collectors.get(name), f"collectors.{name}"))
             for name, entry in available.items()
@@ -102,7 +108,10 @@ class Agent:
             if name not in available:
                 hint = config_mod.suggest(name, list(available))
                 raise ConfigError(f"unknown sink {name!r}{hint}", source=self.config.source, field=f"sinks.{name}")
-        return {name: (available[name], self._validate(available[name], raw, f"sinks.{name}")) for name, raw in wanted.items()}
+        return {
+            name: (available[name], self._validate(available[name], raw, f"sinks.{name}"))
+            for name, raw in wanted.items()
+        }
 
     def _resolve_alerts(self) -> dict[str, tuple[Entry, Any]]:
         evaluators = self.registry.entries["evaluator"]
@@ -163,7 +172,11 @@ class Agent:
             if interval == 0:
                 continue
             collector = self._make(entry, settings, self.context, f"collectors.{name}")
-            runners[name] = (self._runner(name, entry.plugin, collector), interval, self._timeout(entry, settings, interval))
+            runners[name] = (
+                self._runner(name, entry.plugin, collector),
+                interval,
+                self._timeout(entry, settings, interval),
+            )
         return runners
 
     def _runner(self, name: str, plugin: str, collector: Any) -> CollectorRunner:
@@ -205,7 +218,9 @@ class Agent:
             thread.join(max(0.0, deadline + runners[name][1] - time.monotonic()))
             if thread.is_alive():
                 self._hung.add(name)
-                self.errors.error(f"collector {name!r}", f"has not returned after {runners[name][1]:g}s", kind="timeout")
+                self.errors.error(
+                    f"collector {name!r}", f"has not returned after {runners[name][1]:g}s", kind="timeout"
+                )
         return [results.get(n) for n in runners]
 
     def _run_safely(self, runner: CollectorRunner) -> Batch | None:
@@ -223,8 +238,11 @@ class Agent:
             if self.started:
                 return self
             for name, (entry, settings) in self.sink_settings.items():
-                self.sinks[name] = self._make(entry, settings, self.context, f"sinks.{name}")
+                if name not in self.sinks:
+                    self.sinks[name] = self._make(entry, settings, self.context, f"sinks.{name}")
             for name, (entry, settings) in self.alert_settings.items():
+                if f"alerts:{name}" in self.sinks:
+                    continue
                 evaluator = self._make(entry, settings, self.context, "alerts")
                 if evaluator is None:
                     continue
@@ -236,8 +254,64 @@ class Agent:
             self._scheduler = Scheduler(self.jobs)
             self._scheduler.start()
             self.started = True
+            self.started_at = time.time()
+            self._start_status()
         self.plugins.hook.sysagent_started(agent=self)
         return self
+
+    def take_over(self, old: Agent, timeout: float = 10.0) -> None:
+        """Replace a running agent (SIGHUP reload) without losing state.
+
+        Call it on a new, not yet started agent; then ``start()`` it. Collectors
+        and sinks whose settings did not change are carried over as they are:
+        their counters keep their start times and their queues are never closed.
+        The others are shut down (a sink's durable queue persists on disk and
+        the new sink reopens it). ``old`` is stopped.
+        """
+        if old._scheduler is not None:
+            old._scheduler.stop(min(5.0, timeout))
+        for name, (runner, interval, to) in list(self.runners.items()):
+            before = old.runners.get(name)
+            if before is not None and _same(old.collector_settings.get(name), self.collector_settings.get(name)):
+                _close(runner.collector)
+                before[0].resource = self.resource
+                self.runners[name] = (before[0], interval, to)
+        kept = {id(r) for r, _, _ in self.runners.values()}
+        for runner, _, _ in old.runners.values():
+            if id(runner) not in kept:
+                _close(runner.collector)
+        for name, sink in old.sinks.items():
+            kind, _, key = name.partition(":")
+            before_s, after_s = (
+                (old.alert_settings.get(key), self.alert_settings.get(key))
+                if kind == "alerts" and key
+                else (old.sink_settings.get(name), self.sink_settings.get(name))
+            )
+            if _same(before_s, after_s):
+                self.sinks[name] = sink
+                continue
+            try:
+                sink.force_flush(timeout)
+                sink.shutdown(timeout)
+            except Exception as e:
+                self.errors.error(f"sink {name!r}", "failed to shut down", e)
+        if old._status is not None:
+            old._status.close()
+            old._status = None
+        old.sinks = {}
+        old.runners = {}
+        old.started = False
+
+    def _start_status(self) -> None:
+        if not self.config.agent.status.enabled or self._status is not None:
+            return
+        from sysagent.status import StatusServer
+
+        try:
+            self._status = StatusServer(self)
+        except OSError as e:
+            cfg = self.config.agent.status
+            log.warning("status endpoint not started: cannot listen on %s:%d: %s", cfg.host, cfg.port, e.strerror or e)
 
     def dispatch(self, batch: Batch) -> None:
         """Hand a batch to every sink; one sink's failure never affects another."""
@@ -255,6 +329,9 @@ class Agent:
                 return
             self.started = False
         self.plugins.hook.sysagent_stopping(agent=self)
+        if self._status is not None:
+            self._status.close()
+            self._status = None
         deadline = time.monotonic() + timeout
         if self._scheduler is not None:
             self._scheduler.stop(min(5.0, timeout))
@@ -267,9 +344,7 @@ class Agent:
                 self.errors.error(f"sink {name!r}", "failed to shut down", e)
         self.sinks = {}
         for runner, _, _ in self.runners.values():
-            close = getattr(runner.collector, "close", None)
-            if callable(close):
-                close()
+            _close(runner.collector)
 
     def __enter__(self) -> Agent:
         return self.start()
@@ -278,8 +353,12 @@ class Agent:
         self.stop()
 
 
-def state_path(agent: Agent, *parts: str) -> str:
-    """A path under the agent's state dir, creating the folders."""
-    path = Path(agent.config.agent.state_dir, *parts)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return str(path)
+def _same(a: tuple[Entry, Any] | None, b: tuple[Entry, Any] | None) -> bool:
+    """Same plugin entry and equal settings (pydantic models compare by value)."""
+    return a is not None and b is not None and a[0].factory is b[0].factory and a[1] == b[1]
+
+
+def _close(collector: Any) -> None:
+    close = getattr(collector, "close", None)
+    if callable(close):
+        close()

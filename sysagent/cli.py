@@ -20,7 +20,9 @@ EXIT_BAD_INPUT = 2
 
 def _config_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "-c", "--config", default=os.environ.get("SYSAGENT_CONFIG"),
+        "-c",
+        "--config",
+        default=os.environ.get("SYSAGENT_CONFIG"),
         help="YAML config file (default: $SYSAGENT_CONFIG, else built-in defaults)",
     )
 
@@ -69,35 +71,68 @@ def _agent(path: str | None, overrides: dict[str, Any] | None = None) -> Any:
     return Agent(cfg)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    overrides: dict[str, Any] | None = None
-    if args.format:
-        from sysagent import config as config_mod
+def _run_config(args: argparse.Namespace) -> Any:
+    """The config for ``run``: the file, with ``--format`` applied to the console sink."""
+    from sysagent import config as config_mod
 
-        base = config_mod.load(args.config)
+    cfg = config_mod.load(args.config)
+    if args.format:
         sinks: dict[str, dict[str, Any] | None] = (
-            dict(base.sinks) if base.sinks is not None else {"console": None, "otlp": None}
+            dict(cfg.sinks) if cfg.sinks is not None else {"console": None, "otlp": None}
         )
         sinks["console"] = {**(sinks.get("console") or {}), "format": args.format}
-        overrides = {"sinks": sinks}
-    agent = _agent(args.config, overrides)
+        cfg = cfg.model_copy(update={"sinks": sinks})
+    return cfg
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sysagent.agent import Agent
+
+    agent = Agent(_run_config(args))
     _setup_logging(agent.config.agent.log_level)
-    stop = threading.Event()
+    logger = logging.getLogger("sysagent")
+    wake = threading.Event()
+    pending: list[int] = []
 
     def on_signal(signum: int, _frame: object) -> None:
-        logging.getLogger("sysagent").info("received %s, shutting down", signal.Signals(signum).name)
-        stop.set()
+        pending.append(signum)
+        wake.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
     agent.start()
-    logging.getLogger("sysagent").info(
-        "sysagent %s running: %d collectors, sinks: %s", __version__, len(agent.runners), ", ".join(agent.sinks) or "none"
+    logger.info(
+        "sysagent %s running: %d collectors, sinks: %s",
+        __version__,
+        len(agent.runners),
+        ", ".join(agent.sinks) or "none",
     )
-    while not stop.wait(3600):
-        pass
-    agent.stop()
-    return 0
+    while True:
+        wake.wait(3600)
+        wake.clear()
+        while pending:
+            signum = pending.pop(0)
+            if signum == signal.SIGHUP:
+                agent = _reload(agent, args, logger)
+                continue
+            logger.info("received %s, shutting down", signal.Signals(signum).name)
+            agent.stop(agent.config.agent.shutdown_timeout)
+            return 0
+
+
+def _reload(agent: Any, args: argparse.Namespace, logger: logging.Logger) -> Any:
+    """SIGHUP: a bad new config is reported in one line and the old one keeps running."""
+    from sysagent.agent import Agent
+
+    try:
+        new = Agent(_run_config(args))
+    except ConfigError as e:
+        logger.error("reload rejected, keeping the running config: %s", e)
+        return agent
+    new.take_over(agent)
+    new.start()
+    logger.info("reloaded %s: %d collectors, sinks: %s", new.config.source, len(new.runners), ", ".join(new.sinks))
+    return new
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:

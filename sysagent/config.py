@@ -32,6 +32,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class HealthSection(_Strict):
+    """``agent.health``: when /healthz answers 503."""
+
+    #: Exports failing for longer than this make the agent unhealthy.
+    export_failure: Duration = 300.0
+    #: A queue fuller than this share of its byte bound makes the agent unhealthy.
+    queue_fill: float = Field(default=0.8, gt=0, le=1)
+    #: A collector failing this many times in a row makes the agent unhealthy.
+    collector_failures: int = Field(default=3, ge=1)
+
+
+class StatusSection(_Strict):
+    """``agent.status``: the local endpoint ``sysagent status`` reads (/status, /healthz)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=9465, ge=0, le=65535)
+
+
 class AgentSection(_Strict):
     """``agent:``: where to read the host, where to keep state, what to call it."""
 
@@ -41,6 +60,10 @@ class AgentSection(_Strict):
     log_level: str = "INFO"
     #: Default per-collection timeout; a collector's own ``timeout`` wins. 0 means its interval.
     collection_timeout: Duration = 0.0
+    #: On SIGTERM: how long to try to send what is queued; the rest stays on disk for the next start.
+    shutdown_timeout: Duration = 10.0
+    health: HealthSection = Field(default_factory=HealthSection)
+    status: StatusSection = Field(default_factory=StatusSection)
 
     @field_validator("log_level")
     @classmethod

@@ -33,7 +33,7 @@ class ErrorLog:
             self._seen.add(key)
         if first:
             detail = f"{kind}: {message}" if exc is not None else message
-            self._logger.warning("%s %s: %s (logged once; further identical errors are only counted)", source, what, detail)
+            self._logger.warning("%s %s: %s (logged once; repeats are only counted)", source, what, detail)
 
     def success(self, source: str) -> None:
         """Note that ``source`` worked; logs once if it had been failing."""

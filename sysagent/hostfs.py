@@ -30,9 +30,16 @@ class HostFS:
         return self.path("sys")
 
     def read(self, *parts: str) -> str:
-        """Read a small kernel file under the root as text, in one system call."""
+        """Read a kernel file under the root as text, to its end.
+
+        /proc files made of records return about a page per read, so one read
+        would cut a long /proc/net/dev or mounts short.
+        """
         with open(self.path(*parts), "rb", buffering=0) as f:
-            return f.read(1 << 20).decode("ascii", "replace")
+            chunks = [f.read(65536)]
+            while chunks[-1]:
+                chunks.append(f.read(65536))
+        return b"".join(chunks).decode("ascii", "replace")
 
     def host_path(self, mountpoint: str) -> str:
         """The path at which a host mountpoint is visible from here (for statvfs)."""

@@ -11,18 +11,18 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
-AttrValue = Union[str, int, float, bool]
+AttrValue = str | int | float | bool
 #: Attributes as a sorted tuple of ``(key, value)`` pairs: hashable and cheap to reuse.
 AttrKey = tuple[tuple[str, AttrValue], ...]
 #: What a collector may pass as attributes: a mapping, or an already sorted AttrKey.
-Attributes = Union[Mapping[str, AttrValue], AttrKey]
+Attributes = Mapping[str, AttrValue] | AttrKey
 
 NO_ATTRIBUTES: AttrKey = ()
 
 
-class MetricKind(str, enum.Enum):
+class MetricKind(enum.StrEnum):
     """The OpenTelemetry instrument kind a metric is exported as."""
 
     COUNTER = "counter"  #: monotonic cumulative sum

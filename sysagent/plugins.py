@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 from typing import Any
@@ -43,6 +43,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "sysagent.collectors.network",
     "sysagent.collectors.connections",
     "sysagent.collectors.system",
+    "sysagent.selfmetrics",
     "sysagent.sinks.console",
     "sysagent.sinks.file",
     "sysagent.sinks.prometheus",

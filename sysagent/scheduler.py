@@ -34,6 +34,7 @@ class JobStats:
     errors: int = 0
     timeouts: int = 0
     skipped: int = 0
+    consecutive_errors: int = 0
     last_duration_s: float = 0.0
     last_success_ns: int = 0
     durations: list[float] = field(default_factory=list)
@@ -43,7 +44,12 @@ class Job:
     """One periodic collector: its runner, interval, timeout and worker thread."""
 
     def __init__(
-        self, runner: CollectorRunner, interval: float, timeout: float, deliver: Callable[[Batch], None], errors: ErrorLog
+        self,
+        runner: CollectorRunner,
+        interval: float,
+        timeout: float,
+        deliver: Callable[[Batch], None],
+        errors: ErrorLog,
     ) -> None:
         self.runner = runner
         self.name = runner.name
@@ -65,7 +71,9 @@ class Job:
             if not self._reported_hang and now - self.busy_since > self.timeout:
                 self._reported_hang = True
                 self.stats.timeouts += 1
-                self._errors.error(f"collector {self.name!r}", f"has not returned after {self.timeout:g}s", kind="timeout")
+                self._errors.error(
+                    f"collector {self.name!r}", f"has not returned after {self.timeout:g}s", kind="timeout"
+                )
             return False
         self.busy_since = now
         self._ticks.put(now)
@@ -78,6 +86,7 @@ class Job:
             batch = self.runner.run()
         except Exception as e:
             self.stats.errors += 1
+            self.stats.consecutive_errors += 1
             self._errors.error(f"collector {self.name!r}", "failed", e)
             return None
         finally:
@@ -85,10 +94,13 @@ class Job:
             self.stats.last_duration_s = time.perf_counter() - start
         if self.stats.last_duration_s > self.timeout:
             self.stats.timeouts += 1
-            self._errors.error(f"collector {self.name!r}", f"took longer than its {self.timeout:g}s timeout", kind="slow")
+            self._errors.error(
+                f"collector {self.name!r}", f"took longer than its {self.timeout:g}s timeout", kind="slow"
+            )
         else:
             self._errors.success(f"collector {self.name!r}")
         self.stats.last_success_ns = batch.time_ns
+        self.stats.consecutive_errors = 0
         return batch
 
     def _work(self) -> None:

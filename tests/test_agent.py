@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from fakeplugins import hanging, sinkplug
+
 from sysagent import Agent
 from sysagent.errors import ConfigError
 from sysagent.scheduler import next_aligned
@@ -31,8 +31,13 @@ def test_collect_once_returns_declared_metrics(tmp_path: Path) -> None:
     assert ticks is not None and ticks.points[0].value == 0
     assert snap.resource.get("service.name") == "sysagent"
     obj = snap.to_json_obj()
-    assert {"name": "test.level", "unit": "1", "kind": "gauge", "scope": "fakeplugins.counting",
-            "points": [{"attributes": {}, "value": 0.5}]} in obj["metrics"]  # type: ignore[operator]
+    assert {
+        "name": "test.level",
+        "unit": "1",
+        "kind": "gauge",
+        "scope": "fakeplugins.counting",
+        "points": [{"attributes": {}, "value": 0.5}],
+    } in obj["metrics"]  # type: ignore[operator]
 
 
 def test_plugin_settings_are_validated_with_suggestions(tmp_path: Path) -> None:
@@ -40,7 +45,9 @@ def test_plugin_settings_are_validated_with_suggestions(tmp_path: Path) -> None:
         make(tmp_path, collectors={"counting": {"stp": 3}})
     with pytest.raises(ConfigError, match=r"collectors.counting.interval: must not be negative"):
         make(tmp_path, collectors={"counting": {"interval": "-5s"}})
-    with pytest.raises(ConfigError, match=r"collectors.countng: unknown collector 'countng' \(did you mean 'counting'\?\)"):
+    with pytest.raises(
+        ConfigError, match=r"collectors.countng: unknown collector 'countng' \(did you mean 'counting'\?\)"
+    ):
         make(tmp_path, collectors={"countng": {}})
     with pytest.raises(ConfigError, match=r"sinks.memroy: unknown sink 'memroy' \(did you mean 'memory'\?\)"):
         make(tmp_path, sinks={"memroy": {}})
@@ -62,8 +69,11 @@ def test_context_manager_runs_in_background_and_counters_rise(tmp_path: Path) ->
 def test_raising_and_hanging_collectors_do_not_stop_the_others(tmp_path: Path) -> None:
     sinkplug.SINKS.clear()
     hanging.RELEASE.clear()
-    agent = make(tmp_path, plugins={"modules": [*MODULES, "fakeplugins.raising", "fakeplugins.hanging"]},
-                 collectors={"counting": {"interval": "0.2s"}})
+    agent = make(
+        tmp_path,
+        plugins={"modules": [*MODULES, "fakeplugins.raising", "fakeplugins.hanging"]},
+        collectors={"counting": {"interval": "0.2s"}},
+    )
     agent.start()
     try:
         deadline = time.monotonic() + 15

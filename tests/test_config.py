@@ -36,7 +36,10 @@ def test_unset_variable_without_default_names_file_and_field(tmp_path: Path) -> 
     p = write(tmp_path, "agent:\n  host_root: ${NOPE_NOT_SET}\n")
     with pytest.raises(ConfigError) as e:
         config.load(p, env={})
-    assert str(e.value) == f"{p}: agent.host_root: ${{NOPE_NOT_SET}} is not set and has no default (write ${{NOPE_NOT_SET:-value}})"
+    assert (
+        str(e.value)
+        == f"{p}: agent.host_root: ${{NOPE_NOT_SET}} is not set and has no default (write ${{NOPE_NOT_SET:-value}})"
+    )
 
 
 def test_invalid_yaml_is_one_line_with_position(tmp_path: Path) -> None:

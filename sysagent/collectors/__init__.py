@@ -1,0 +1,25 @@
+"""The built-in host collectors: one module per collector, each an ordinary plugin.
+
+Each module has a ``@hookimpl sysagent_collectors(registry)`` that registers one
+collector with its settings model and default interval. They read the kernel's
+files under ``agent.host_root`` (see :mod:`sysagent.hostfs`), once per cycle, and
+keep no previous values: rates and utilizations of counters come from the runner.
+"""
+
+from __future__ import annotations
+
+#: Built-in collector plugins, in load order (the order of their batches).
+BUILTIN_COLLECTORS: tuple[str, ...] = (
+    "sysagent.collectors.host",
+    "sysagent.collectors.cpu",
+    "sysagent.collectors.load",
+    "sysagent.collectors.memory",
+    "sysagent.collectors.paging",
+    "sysagent.collectors.filesystem",
+    "sysagent.collectors.disk",
+    "sysagent.collectors.network",
+    "sysagent.collectors.connections",
+    "sysagent.collectors.system",
+)
+
+__all__ = ["BUILTIN_COLLECTORS"]

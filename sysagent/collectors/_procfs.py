@@ -1,0 +1,112 @@
+"""Cheap reads of kernel files under the host root, shared by the built-in collectors.
+
+Reading a /proc file costs a few system calls; on this project's VM the size of
+the read buffer matters most (a 1 MiB buffer costs more than the read itself), so
+files are read in 64 KiB chunks until end of file.
+Paths are built once, in each collector's constructor, never per cycle.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sysagent.hostfs import HostFS
+
+_CHUNK = 1 << 16
+
+#: Clock ticks per second of the times in /proc/stat (USER_HZ, 100 on Linux).
+USER_HZ: float = float(os.sysconf("SC_CLK_TCK")) if hasattr(os, "sysconf") else 100.0
+
+
+def read_text(path: str) -> str:
+    """The whole content of a kernel file.
+
+    Reads until end of file: /proc files made of records (net/tcp, net/dev,
+    diskstats, mounts) return at most about a page per read, whatever the buffer.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        data = os.read(fd, _CHUNK)
+        if data:
+            parts = [data]
+            while chunk := os.read(fd, _CHUNK):
+                parts.append(chunk)
+            if len(parts) > 1:
+                data = b"".join(parts)
+    finally:
+        os.close(fd)
+    return data.decode("utf-8", "replace")
+
+
+def proc_path(host: HostFS, *parts: str) -> str:
+    """A path under the host's /proc."""
+    return host.path("proc", *parts)
+
+
+def net_path(host: HostFS, name: str) -> str:
+    """A file of the host's network namespace (``net/dev``, ``net/snmp``, ...).
+
+    On the host itself this is /proc/net (the agent's own namespace). With a
+    ``host_root`` (the agent in a container, host /proc mounted under it), it is
+    ``{host_root}/proc/1/net``: the namespace of the host's init, not the
+    container's, which /proc/net (a link to /proc/self/net) would show.
+    """
+    if host.root == "/":
+        return host.path("proc", "net", name)
+    return host.path("proc", "1", "net", name)
+
+
+def mounts_path(host: HostFS) -> str:
+    """The mount table to read: /proc/self/mounts, or pid 1's with a ``host_root``."""
+    if host.root == "/":
+        return host.path("proc", "self", "mounts")
+    return host.path("proc", "1", "mounts")
+
+
+def keyed_int(text: str, key: str, sep: str = " ") -> int | None:
+    """The integer after ``key`` and ``sep`` at the start of a line, or None.
+
+    For /proc/stat and /proc/vmstat (``sep`` a space) and /proc/meminfo (``sep``
+    ``":"``; the value is in kB there). Finds the line with ``str.find`` instead
+    of splitting the whole file: /proc/stat has a long ``intr`` line, /proc/vmstat
+    some 170 lines and /proc/meminfo 55, of which a few are needed.
+    """
+    head = key + sep
+    if text.startswith(head):
+        start = len(head)
+    else:
+        at = text.find("\n" + head)
+        if at < 0:
+            return None
+        start = at + len(head) + 1
+    end = text.find("\n", start)
+    return int(text[start : end if end >= 0 else len(text)].split()[0])
+
+
+def boot_time_ns(host: HostFS) -> int:
+    """When the host booted (``btime`` of /proc/stat), in ns since the epoch; 0 if unknown.
+
+    Counters of kernel totals since boot use it as their start time.
+    """
+    try:
+        btime = keyed_int(read_text(proc_path(host, "stat")), "btime")
+    except (OSError, ValueError):
+        return 0
+    return btime * 1_000_000_000 if btime else 0
+
+
+def unescape(field: str) -> str:
+    r"""Undo the octal escapes of /proc/mounts and /proc/swaps (``\040`` is a space)."""
+    if "\\" not in field:
+        return field
+    out: list[str] = []
+    i = 0
+    while i < len(field):
+        c = field[i]
+        if c == "\\" and i + 3 < len(field) and field[i + 1 : i + 4].isdigit():
+            out.append(chr(int(field[i + 1 : i + 4], 8)))
+            i += 4
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)

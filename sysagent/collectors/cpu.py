@@ -1,0 +1,115 @@
+"""CPU time per mode from /proc/stat, in total and per logical CPU; optional frequency.
+
+Reads ``{host_root}/proc/stat`` once per cycle (only its ``cpu`` lines are
+parsed) and, with ``frequency: true``,
+``/sys/devices/system/cpu/cpuN/cpufreq/scaling_cur_freq`` of every CPU (a file per
+CPU, hence off by default). ``system.cpu.utilization`` is derived by the framework
+from two cycles of ``system.cpu.time``; the collector keeps no previous values.
+The ``user`` and ``nice`` times include guest time, as the kernel accounts them,
+so the modes add up to the elapsed CPU time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from sysagent.derive import Utilization
+from sysagent.markers import hookimpl
+from sysagent.model import AttrKey, Observation, counter, gauge
+from sysagent.registry import PluginContext, Registry
+from sysagent.settings import CollectorSettings
+
+from ._procfs import USER_HZ, boot_time_ns, proc_path, read_text
+
+CPU_TIME = counter("system.cpu.time", "s", "Seconds each logical CPU spent in each mode")
+CPU_UTILIZATION = gauge("system.cpu.utilization", "1", "Share of CPU time spent in each mode since the last cycle")
+CPU_FREQUENCY = gauge("system.cpu.frequency", "Hz", "Current frequency of each logical CPU")
+
+#: /proc/stat columns (after the name) -> cpu.mode; irq and softirq add up to "interrupt".
+_MODES = ("user", "nice", "system", "idle", "iowait", "interrupt", "steal")
+
+
+class CpuSettings(CollectorSettings):
+    """``per_cpu``: also a series per logical CPU. ``frequency``: read each CPU's cpufreq file."""
+
+    per_cpu: bool = True
+    frequency: bool = False
+
+
+class CpuCollector:
+    """Reads /proc/stat (and cpufreq files when asked); see the module docstring."""
+
+    metrics = (CPU_TIME, CPU_FREQUENCY)
+    derive = (Utilization(target=CPU_UTILIZATION, source="system.cpu.time", over="cpu.mode"),)
+
+    def __init__(self, settings: CpuSettings, ctx: PluginContext) -> None:
+        self.settings = settings
+        self._stat = proc_path(ctx.host, "stat")
+        self._cpufreq_root = os.path.join(ctx.host.sys, "devices", "system", "cpu")
+        self.counter_start_ns = boot_time_ns(ctx.host)
+        self._total_attrs: tuple[AttrKey, ...] = tuple((("cpu.mode", m),) for m in _MODES)
+        self._cpu_attrs: dict[str, tuple[AttrKey, ...]] = {}
+        self._freq_attrs: dict[int, AttrKey] = {}
+
+    def _attrs_of(self, label: str) -> tuple[AttrKey, ...]:
+        attrs = self._cpu_attrs.get(label)
+        if attrs is None:
+            n = int(label[3:])
+            attrs = self._cpu_attrs[label] = tuple((("cpu.logical_number", n), ("cpu.mode", m)) for m in _MODES)
+        return attrs
+
+    def collect(self) -> Iterable[Observation]:
+        text = read_text(self._stat)
+        out: list[Observation] = []
+        per_cpu = self.settings.per_cpu
+        hz = USER_HZ
+        for line in text.split("\n"):
+            if not line.startswith("cpu"):
+                break
+            f = line.split()
+            label = f[0]
+            if label == "cpu":
+                attrs = self._total_attrs
+            elif per_cpu:
+                attrs = self._attrs_of(label)
+            else:
+                break
+            # user nice system idle iowait irq softirq steal [guest guest_nice]
+            values = (
+                int(f[1]) / hz,
+                int(f[2]) / hz,
+                int(f[3]) / hz,
+                int(f[4]) / hz,
+                int(f[5]) / hz,
+                (int(f[6]) + int(f[7])) / hz,
+                int(f[8]) / hz if len(f) > 8 else 0.0,
+            )
+            out.extend(map(Observation, ("system.cpu.time",) * 7, values, attrs))
+        if self.settings.frequency:
+            out.extend(self._frequencies())
+        return out
+
+    def _frequencies(self) -> list[Observation]:
+        out: list[Observation] = []
+        root = self._cpufreq_root
+        try:
+            names = os.listdir(root)
+        except OSError:
+            return out
+        numbers = sorted(int(n[3:]) for n in names if n.startswith("cpu") and n[3:].isdigit())
+        for n in numbers:
+            try:
+                khz = int(read_text(os.path.join(root, f"cpu{n}", "cpufreq", "scaling_cur_freq")))
+            except (OSError, ValueError):
+                continue  # no cpufreq driver (most VMs), or the CPU is offline
+            attrs = self._freq_attrs.get(n)
+            if attrs is None:
+                attrs = self._freq_attrs[n] = (("cpu.logical_number", n),)
+            out.append(Observation("system.cpu.frequency", khz * 1000.0, attrs))
+        return out
+
+
+@hookimpl
+def sysagent_collectors(registry: Registry) -> None:
+    registry.add_collector("cpu", CpuCollector, settings=CpuSettings, interval=5.0)

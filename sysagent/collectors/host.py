@@ -1,0 +1,94 @@
+"""Static facts about the host, collected once at start: CPU counts and memory size.
+
+Registered with interval 0, so the agent collects it once and turns its
+observations into resource attributes. Reads ``{host_root}/sys/devices/system/cpu/online``
+(logical CPUs; /proc/stat's ``cpuN`` lines when it is missing), ``/proc/cpuinfo``
+(physical cores: distinct ``physical id``/``core id`` pairs; the sysfs topology's
+``core_cpus_list`` on machines whose cpuinfo lacks them) and ``/proc/meminfo``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from sysagent.markers import hookimpl
+from sysagent.model import Observation, updowncounter
+from sysagent.registry import PluginContext, Registry
+from sysagent.settings import CollectorSettings
+
+from ._procfs import proc_path, read_text
+from .memory import meminfo
+
+LOGICAL_COUNT = updowncounter("system.cpu.logical.count", "{cpu}", "Logical CPUs online", integer=True)
+PHYSICAL_COUNT = updowncounter("system.cpu.physical.count", "{cpu}", "Physical CPU cores", integer=True)
+MEMORY_LIMIT = updowncounter("system.memory.limit", "By", "Total usable memory (MemTotal)", integer=True)
+
+
+def parse_cpu_list(text: str) -> list[int]:
+    """CPUs of a sysfs list such as ``0-3,8,10-11``."""
+    cpus: list[int] = []
+    for part in text.strip().split(","):
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        cpus.extend(range(int(lo), int(hi or lo) + 1))
+    return cpus
+
+
+class HostSettings(CollectorSettings):
+    """No settings beyond ``interval`` (0: once) and ``timeout``."""
+
+
+class HostCollector:
+    """Reads the CPU topology and MemTotal."""
+
+    metrics = (LOGICAL_COUNT, PHYSICAL_COUNT, MEMORY_LIMIT)
+
+    def __init__(self, settings: HostSettings, ctx: PluginContext) -> None:
+        self.settings = settings
+        self._host = ctx.host
+        self._cpu_dir = os.path.join(ctx.host.sys, "devices", "system", "cpu")
+
+    def collect(self) -> Iterable[Observation]:
+        logical = self._logical()
+        out = [
+            Observation("system.cpu.logical.count", len(logical)),
+            Observation("system.cpu.physical.count", self._physical(logical)),
+        ]
+        total = meminfo(read_text(proc_path(self._host, "meminfo")), "MemTotal")
+        if total is not None:
+            out.append(Observation("system.memory.limit", total))
+        return out
+
+    def _logical(self) -> list[int]:
+        try:
+            return parse_cpu_list(read_text(os.path.join(self._cpu_dir, "online")))
+        except OSError:
+            stat = read_text(proc_path(self._host, "stat"))
+            return [int(line.split()[0][3:]) for line in stat.split("\n") if line[:3] == "cpu" and line[3:4].isdigit()]
+
+    def _physical(self, logical: list[int]) -> int:
+        cores: set[tuple[str, str]] = set()
+        physical_id = ""
+        for line in read_text(proc_path(self._host, "cpuinfo")).split("\n"):
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key == "physical id":
+                physical_id = value.strip()
+            elif key == "core id":
+                cores.add((physical_id, value.strip()))
+        if cores:
+            return len(cores)
+        siblings: set[str] = set()
+        for n in logical:
+            try:
+                siblings.add(read_text(os.path.join(self._cpu_dir, f"cpu{n}", "topology", "core_cpus_list")).strip())
+            except OSError:
+                return len(logical)
+        return len(siblings) or len(logical)
+
+
+@hookimpl
+def sysagent_collectors(registry: Registry) -> None:
+    registry.add_collector("host", HostCollector, settings=HostSettings, interval=0.0)

@@ -1,0 +1,48 @@
+"""Load averages over 1, 5 and 15 minutes, from /proc/loadavg.
+
+Reads ``{host_root}/proc/loadavg`` once per cycle. The names and unit follow the
+OpenTelemetry Collector's hostmetrics receiver (the semantic conventions have no
+load average): ``system.cpu.load_average.1m|5m|15m``, gauges in ``{thread}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sysagent.markers import hookimpl
+from sysagent.model import Observation, gauge
+from sysagent.registry import PluginContext, Registry
+from sysagent.settings import CollectorSettings
+
+from ._procfs import proc_path, read_text
+
+LOAD_1M = gauge("system.cpu.load_average.1m", "{thread}", "Runnable or waiting threads, averaged over 1 minute")
+LOAD_5M = gauge("system.cpu.load_average.5m", "{thread}", "Runnable or waiting threads, averaged over 5 minutes")
+LOAD_15M = gauge("system.cpu.load_average.15m", "{thread}", "Runnable or waiting threads, averaged over 15 minutes")
+
+
+class LoadSettings(CollectorSettings):
+    """No settings beyond ``interval`` and ``timeout``."""
+
+
+class LoadCollector:
+    """Reads /proc/loadavg."""
+
+    metrics = (LOAD_1M, LOAD_5M, LOAD_15M)
+
+    def __init__(self, settings: LoadSettings, ctx: PluginContext) -> None:
+        self.settings = settings
+        self._path = proc_path(ctx.host, "loadavg")
+
+    def collect(self) -> Iterable[Observation]:
+        f = read_text(self._path).split(None, 3)
+        return (
+            Observation("system.cpu.load_average.1m", float(f[0])),
+            Observation("system.cpu.load_average.5m", float(f[1])),
+            Observation("system.cpu.load_average.15m", float(f[2])),
+        )
+
+
+@hookimpl
+def sysagent_collectors(registry: Registry) -> None:
+    registry.add_collector("load", LoadCollector, settings=LoadSettings, interval=5.0)

@@ -1,0 +1,92 @@
+"""Traffic, packets, errors and drops per network interface, from /proc/net/dev.
+
+Reads ``/proc/net/dev`` of the host's network namespace (``{host_root}/proc/1/net/dev``
+when a host root is set) once per cycle. The loopback interface ``lo`` is excluded
+by default: its traffic never leaves the host and would double the totals of
+local services; set ``interfaces: {exclude: []}`` to report it.
+``system.network.packet.count`` carries ``system.device`` and the other metrics
+``network.interface.name``, as the semantic conventions define them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sysagent.markers import hookimpl
+from sysagent.model import AttrKey, Observation, counter
+from sysagent.registry import PluginContext, Registry
+from sysagent.settings import CollectorSettings
+
+from ._filter import NameFilter
+from ._procfs import boot_time_ns, net_path, read_text
+
+NETWORK_IO = counter("system.network.io", "By", "Bytes received and transmitted", integer=True)
+NETWORK_PACKETS = counter("system.network.packet.count", "{packet}", "Packets received and transmitted", integer=True)
+NETWORK_ERRORS = counter("system.network.errors", "{error}", "Receive and transmit errors", integer=True)
+NETWORK_DROPPED = counter("system.network.packet.dropped", "{packet}", "Packets dropped", integer=True)
+
+DEFAULT_EXCLUDE = ("lo",)
+
+_Attrs = tuple[AttrKey, AttrKey, AttrKey, AttrKey]
+
+
+class NetworkSettings(CollectorSettings):
+    """``interfaces``: include/exclude globs on interface names (default: all but ``lo``)."""
+
+    interfaces: NameFilter = NameFilter(exclude=DEFAULT_EXCLUDE)
+
+
+class NetworkCollector:
+    """Reads /proc/net/dev."""
+
+    metrics = (NETWORK_IO, NETWORK_PACKETS, NETWORK_ERRORS, NETWORK_DROPPED)
+
+    def __init__(self, settings: NetworkSettings, ctx: PluginContext) -> None:
+        self.settings = settings
+        self._path = net_path(ctx.host, "dev")
+        self._match = settings.interfaces.matcher()
+        self.counter_start_ns = boot_time_ns(ctx.host)
+        self._interfaces: dict[str, _Attrs] = {}
+
+    def _attrs(self, name: str) -> _Attrs:
+        attrs = self._interfaces.get(name)
+        if attrs is None:
+            if len(self._interfaces) > 4096:
+                self._interfaces.clear()
+            rx, tx = ("network.io.direction", "receive"), ("network.io.direction", "transmit")
+            attrs = self._interfaces[name] = (
+                (("network.interface.name", name), rx),
+                (("network.interface.name", name), tx),
+                (rx, ("system.device", name)),
+                (tx, ("system.device", name)),
+            )
+        return attrs
+
+    def collect(self) -> Iterable[Observation]:
+        out: list[Observation] = []
+        append = out.append
+        match = self._match
+        # Two header lines; then "name: 8 receive columns 8 transmit columns".
+        for line in read_text(self._path).split("\n")[2:]:
+            name, sep, rest = line.partition(":")
+            if not sep:
+                continue
+            name = name.strip()
+            if not match(name):
+                continue
+            f = rest.split()
+            rx, tx, rx_dev, tx_dev = self._attrs(name)
+            append(Observation("system.network.io", int(f[0]), rx))
+            append(Observation("system.network.io", int(f[8]), tx))
+            append(Observation("system.network.packet.count", int(f[1]), rx_dev))
+            append(Observation("system.network.packet.count", int(f[9]), tx_dev))
+            append(Observation("system.network.errors", int(f[2]), rx))
+            append(Observation("system.network.errors", int(f[10]), tx))
+            append(Observation("system.network.packet.dropped", int(f[3]), rx))
+            append(Observation("system.network.packet.dropped", int(f[11]), tx))
+        return out
+
+
+@hookimpl
+def sysagent_collectors(registry: Registry) -> None:
+    registry.add_collector("network", NetworkCollector, settings=NetworkSettings, interval=5.0)

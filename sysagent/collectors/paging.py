@@ -1,0 +1,91 @@
+"""Swap usage per device, page faults and swap operations, from /proc/swaps and /proc/vmstat.
+
+Reads ``{host_root}/proc/swaps`` and ``{host_root}/proc/vmstat`` once per cycle.
+
+- ``system.paging.usage``/``utilization``: per swap device or file of /proc/swaps
+  (``system.device`` is its path); nothing when the host has no swap.
+- ``system.paging.faults``: ``major`` = ``pgmajfault``, ``minor`` = ``pgfault - pgmajfault``.
+- ``system.paging.operations``: pages swapped in (``pswpin``) and out (``pswpout``), as
+  ``system.paging.fault.type=major`` (swapping is the I/O that a major fault waits
+  for). ``pgpgin``/``pgpgout`` are not emitted: they count KiB of all block I/O,
+  not paging operations, and that traffic is already in ``system.disk.io``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sysagent.markers import hookimpl
+from sysagent.model import AttrKey, Observation, counter, gauge, updowncounter
+from sysagent.registry import PluginContext, Registry
+from sysagent.settings import CollectorSettings
+
+from ._procfs import boot_time_ns, keyed_int, proc_path, read_text, unescape
+
+PAGING_USAGE = updowncounter("system.paging.usage", "By", "Swap space in use and free, per device", integer=True)
+PAGING_UTILIZATION = gauge("system.paging.utilization", "1", "Share of each swap device in use and free")
+PAGING_FAULTS = counter("system.paging.faults", "{fault}", "Page faults by type", integer=True)
+PAGING_OPERATIONS = counter("system.paging.operations", "{operation}", "Pages swapped in and out", integer=True)
+
+_MAJOR = (("system.paging.fault.type", "major"),)
+_MINOR = (("system.paging.fault.type", "minor"),)
+_SWAP_IN = (("system.paging.direction", "in"), ("system.paging.fault.type", "major"))
+_SWAP_OUT = (("system.paging.direction", "out"), ("system.paging.fault.type", "major"))
+
+
+class PagingSettings(CollectorSettings):
+    """No settings beyond ``interval`` and ``timeout``."""
+
+
+class PagingCollector:
+    """Reads /proc/swaps and /proc/vmstat."""
+
+    metrics = (PAGING_USAGE, PAGING_UTILIZATION, PAGING_FAULTS, PAGING_OPERATIONS)
+
+    def __init__(self, settings: PagingSettings, ctx: PluginContext) -> None:
+        self.settings = settings
+        self._swaps = proc_path(ctx.host, "swaps")
+        self._vmstat = proc_path(ctx.host, "vmstat")
+        self.counter_start_ns = boot_time_ns(ctx.host)
+        self._device_attrs: dict[str, tuple[AttrKey, AttrKey]] = {}
+
+    def _attrs(self, device: str) -> tuple[AttrKey, AttrKey]:
+        attrs = self._device_attrs.get(device)
+        if attrs is None:
+            attrs = self._device_attrs[device] = (
+                (("system.device", device), ("system.paging.state", "used")),
+                (("system.device", device), ("system.paging.state", "free")),
+            )
+        return attrs
+
+    def collect(self) -> Iterable[Observation]:
+        out: list[Observation] = []
+        # Filename Type Size Used Priority; sizes in KiB; the first line is the header.
+        for line in read_text(self._swaps).split("\n")[1:]:
+            f = line.split()
+            if len(f) < 4:
+                continue
+            size, used = int(f[2]) * 1024, int(f[3]) * 1024
+            used_attrs, free_attrs = self._attrs(unescape(f[0]))
+            out.append(Observation("system.paging.usage", used, used_attrs))
+            out.append(Observation("system.paging.usage", size - used, free_attrs))
+            if size > 0:
+                out.append(Observation("system.paging.utilization", used / size, used_attrs))
+                out.append(Observation("system.paging.utilization", (size - used) / size, free_attrs))
+        vmstat = read_text(self._vmstat)
+        faults = keyed_int(vmstat, "pgfault")
+        major = keyed_int(vmstat, "pgmajfault")
+        if faults is not None and major is not None:
+            out.append(Observation("system.paging.faults", major, _MAJOR))
+            out.append(Observation("system.paging.faults", faults - major, _MINOR))
+        swap_in = keyed_int(vmstat, "pswpin")
+        swap_out = keyed_int(vmstat, "pswpout")
+        if swap_in is not None and swap_out is not None:
+            out.append(Observation("system.paging.operations", swap_in, _SWAP_IN))
+            out.append(Observation("system.paging.operations", swap_out, _SWAP_OUT))
+        return out
+
+
+@hookimpl
+def sysagent_collectors(registry: Registry) -> None:
+    registry.add_collector("paging", PagingCollector, settings=PagingSettings, interval=5.0)

@@ -85,9 +85,8 @@ class Harness:
         metric = last.metric(name) if last else None
         assert metric is not None, f"metric {name!r} not collected; got {self._names()}"
         matched = [p for p in metric.points if attributes is None or _contains(p.attributes, attributes)]
-        assert matched, (
-            f"{name}: no point with attributes {dict(attributes or {})}; got {[dict(p.attributes) for p in metric.points]}"
-        )
+        got = [dict(p.attributes) for p in metric.points]
+        assert matched, f"{name}: no point with attributes {dict(attributes or {})}; got {got}"
         if value is not None:
             values = [p.value for p in matched]
             assert any(math.isclose(v, value, rel_tol=rel, abs_tol=1e-12) for v in values), (

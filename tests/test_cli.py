@@ -35,8 +35,15 @@ def test_snapshot_json_shape_and_live_values(subprocess_env: dict[str, str]) -> 
     assert data["resource"]["service.name"] == "sysagent"
     assert data["resource"]["system.cpu.logical.count"] == os.cpu_count()
     by_name = {m["name"]: m for m in data["metrics"]}
-    for name in ("system.cpu.time", "system.cpu.utilization", "system.memory.usage", "system.filesystem.usage",
-                 "system.network.io", "system.cpu.load_average.1m", "system.uptime"):
+    for name in (
+        "system.cpu.time",
+        "system.cpu.utilization",
+        "system.memory.usage",
+        "system.filesystem.usage",
+        "system.network.io",
+        "system.cpu.load_average.1m",
+        "system.uptime",
+    ):
         assert name in by_name, name
         assert set(by_name[name]) >= {"name", "unit", "kind", "points"}
     util = [p for p in by_name["system.cpu.utilization"]["points"] if "cpu.logical_number" not in p["attributes"]]
@@ -58,8 +65,9 @@ def test_plugins_lists_sources_and_registrations(subprocess_env: dict[str, str],
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert any(line.split()[:2] == ["cpu", "built-in"] and "[collector cpu]" in line for line in lines)
-    assert any(line.startswith("fakeplugins.counting") and "module" in line and "collector counting" in line
-               for line in lines)
+    assert any(
+        line.startswith("fakeplugins.counting") and "module" in line and "collector counting" in line for line in lines
+    )
     assert "connections    disabled" in lines
 
 
@@ -70,8 +78,14 @@ def test_plugins_lists_sources_and_registrations(subprocess_env: dict[str, str],
         ("collectors:\n  cpu: {per_cpu: sometimes}\n", "collectors.cpu.per_cpu: Input should be a valid boolean"),
         ("collectors:\n  cpu: {interval: -5}\n", "collectors.cpu.interval: must not be negative"),
         ("plugins:\n  disable: [cpuu]\n", "plugins.disable: unknown plugin 'cpuu' (did you mean 'cpu'?)"),
-        ("sinks:\n  otlp: {endpoint: '${SYSAGENT_TEST_UNSET}'}\n", "sinks.otlp.endpoint: ${SYSAGENT_TEST_UNSET} is not set"),
-        ("collectors:\n  cpu: {percpu: true}\n", "collectors.cpu.percpu: unknown key 'percpu' (did you mean 'per_cpu'?)"),
+        (
+            "sinks:\n  otlp: {endpoint: '${SYSAGENT_TEST_UNSET}'}\n",
+            "sinks.otlp.endpoint: ${SYSAGENT_TEST_UNSET} is not set",
+        ),
+        (
+            "collectors:\n  cpu: {percpu: true}\n",
+            "collectors.cpu.percpu: unknown key 'percpu' (did you mean 'per_cpu'?)",
+        ),
     ],
 )
 def test_config_validate_bad_input_exits_2_with_one_line(
@@ -123,9 +137,15 @@ def test_run_writes_json_lines_reloads_on_sighup_and_stops_on_sigterm(
         f"sinks: {{file: {{path: {out}}}}}\n"
     )
     cfg.write_text(base + "collectors: {counting: {interval: 0.2s, step: 1}}\n")
-    proc = subprocess.Popen([PY, "-m", "sysagent", "run", "-c", str(cfg)], env=subprocess_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [PY, "-m", "sysagent", "run", "-c", str(cfg)],
+        env=subprocess_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
+
         def ticks() -> list[int]:
             if not out.exists():
                 return []

@@ -24,8 +24,9 @@ def test_example_config_is_complete_and_valid(tmp_path: Path) -> None:
 
 
 def test_embed_example_runs(subprocess_env: dict[str, str]) -> None:
-    r = subprocess.run([sys.executable, str(EXAMPLES / "embed.py")], env=subprocess_env, capture_output=True,
-                       text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, str(EXAMPLES / "embed.py")], env=subprocess_env, capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 0, r.stderr
     assert "memory used: " in r.stdout
     assert "batch from cpu:" in r.stdout
@@ -35,27 +36,40 @@ def test_embed_example_runs(subprocess_env: dict[str, str]) -> None:
 def test_installed_plugin_loads_from_its_entry_point(subprocess_env: dict[str, str]) -> None:
     env = dict(subprocess_env)
     env.pop("SYSAGENT_DISABLE_PLUGIN_AUTOLOAD", None)
-    r = subprocess.run([sys.executable, "-m", "sysagent", "plugins"], env=env, capture_output=True, text=True,
-                       timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "sysagent", "plugins"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 0, r.stderr
     line = next(x for x in r.stdout.splitlines() if x.startswith("filehandles"))
     assert "entry point (sysagent-example-plugin 0.1.0)" in line and "collector filehandles" in line
-    snap = subprocess.run([sys.executable, "-m", "sysagent", "snapshot", "--format", "json"], env=env,
-                          capture_output=True, text=True, timeout=60)
+    snap = subprocess.run(
+        [sys.executable, "-m", "sysagent", "snapshot", "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     names = {m["name"]: m for m in json.loads(snap.stdout)["metrics"]}
     assert names["system.linux.file_handles.usage"]["points"][0]["value"] > 0
     assert names["system.linux.file_handles.usage"]["scope"] == "sysagent_example.filehandles"
 
 
 def test_autoload_switch_keeps_the_installed_plugin_out(subprocess_env: dict[str, str]) -> None:
-    r = subprocess.run([sys.executable, "-m", "sysagent", "plugins"], env=subprocess_env, capture_output=True,
-                       text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "sysagent", "plugins"], env=subprocess_env, capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 0
     assert not any(x.startswith("filehandles") for x in r.stdout.splitlines())
 
 
 def test_example_plugin_own_tests_pass(subprocess_env: dict[str, str]) -> None:
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", str(EXAMPLES / "sysagent-example-plugin" / "tests")],
-                       env=subprocess_env, capture_output=True, text=True, timeout=120, cwd=str(EXAMPLES))
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", str(EXAMPLES / "sysagent-example-plugin" / "tests")],
+        env=subprocess_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=str(EXAMPLES),
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "2 passed" in r.stdout

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sysagent.testing import Harness
 from sysagent_example.filehandles import FileHandles
+
+from sysagent.testing import Harness
 
 
 def test_reads_allocated_and_limit(sysagent_harness: Callable[..., Harness], tmp_path: Path) -> None:

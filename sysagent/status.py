@@ -10,11 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import socketserver
 import threading
 import time
-import urllib.error
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from sysagent import health
@@ -68,43 +66,62 @@ def snapshot(agent: Agent) -> dict[str, Any]:
 
 
 class StatusServer:
-    """A tiny HTTP server on loopback; it never stops the agent from starting."""
+    """A tiny GET-only HTTP server on loopback; it never stops the agent from starting.
+
+    Built on socketserver rather than http.server, which would load http.client,
+    ssl and the email package (about 6 MB) for two JSON endpoints.
+    """
 
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
         cfg = agent.config.agent.status
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path == "/healthz":
-                    ok, body = health.check(outer.agent)
-                    self._send(200 if ok else 503, body)
-                elif self.path == "/status":
-                    self._send(200, json.dumps(snapshot(outer.agent)))
-                else:
-                    self._send(404, '{"error": "not found"}')
+        class Handler(socketserver.StreamRequestHandler):
+            timeout = 5
 
-            def _send(self, code: int, body: str) -> None:
+            def handle(self) -> None:
+                try:
+                    request = self.rfile.readline(8192).decode("latin-1").split()
+                    while self.rfile.readline(8192) not in (b"\r\n", b"\n", b""):
+                        pass
+                except OSError:
+                    return
+                path = request[1] if len(request) >= 2 else ""
+                code, body = outer.answer(request[0] if request else "", path)
                 data = body.encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                head = (
+                    f"HTTP/1.1 {code} {_REASONS.get(code, 'Error')}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n"
+                )
+                self.wfile.write(head.encode() + data)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
 
-        self.server = ThreadingHTTPServer((cfg.host, cfg.port), Handler)
-        self.server.daemon_threads = True
+        self.server = Server((cfg.host, cfg.port), Handler)
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever, name="sysagent-status", daemon=True)
         self._thread.start()
 
+    def answer(self, method: str, path: str) -> tuple[int, str]:
+        """(status code, JSON body) for a request."""
+        if method != "GET":
+            return 405, '{"error": "only GET"}'
+        if path == "/healthz":
+            ok, body = health.check(self.agent)
+            return (200 if ok else 503), body
+        if path == "/status":
+            return 200, json.dumps(snapshot(self.agent))
+        return 404, '{"error": "not found"}'
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
 
 
 def add_cli(sub: Any) -> None:
@@ -115,6 +132,9 @@ def add_cli(sub: Any) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    import urllib.error
+    import urllib.request
+
     url = f"http://{args.address}/status"
     try:
         with urllib.request.urlopen(url, timeout=5) as r:

@@ -8,12 +8,9 @@ for every channel: 429 waits for Retry-After, 5xx and timeouts back off, other
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -54,6 +51,8 @@ def _retry_after(value: str | None, body: bytes) -> float | None:
         try:
             return max(0.0, float(value))
         except ValueError:
+            import email.utils
+
             parsed = email.utils.parsedate_to_datetime(value)
             if parsed is not None:
                 return max(0.0, parsed.timestamp() - time.time())
@@ -81,6 +80,9 @@ def classify(code: int, headers: Mapping[str, str], body: bytes) -> Delivery:
 def post(url: str, body: bytes, timeout: float, content_type: str = "application/json",
          headers: Mapping[str, str] | None = None) -> Delivery:
     """POST and classify; network errors and timeouts are retryable. Errors never contain the URL."""
+    import urllib.error  # urllib.request loads ssl and email: only when a channel sends
+    import urllib.request
+
     req = urllib.request.Request(url, data=body, method="POST",
                                  headers={"Content-Type": content_type, "User-Agent": "sysagent-alerts",
                                           **(headers or {})})

@@ -6,12 +6,8 @@ The password never appears in errors (smtplib does not echo it).
 
 from __future__ import annotations
 
-import email.policy
 import html
-import smtplib
-import ssl
-from email.message import EmailMessage
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr
 
@@ -19,6 +15,11 @@ from sysagent.alerts.channels.base import Delivery, secret_id
 from sysagent.alerts.notification import Notification, rfc3339
 from sysagent.alerts.settings import ChannelSettings
 from sysagent.registry import PluginContext
+
+if TYPE_CHECKING:  # smtplib, ssl and email load only when a mail is sent (they cost memory)
+    import smtplib
+    import ssl
+    from email.message import EmailMessage
 
 
 class EmailSettings(ChannelSettings):
@@ -47,6 +48,9 @@ def _rows(note: Notification) -> list[tuple[str, str]]:
 
 def message(note: Notification, sender: str, to: tuple[str, ...]) -> EmailMessage:
     """The email for one notification: subject, a text part and an HTML part."""
+    import email.policy
+    from email.message import EmailMessage
+
     # Python folds a long subject as "Subject:\n <text>", which readers show with a leading space.
     msg = EmailMessage(policy=email.policy.default.clone(max_line_length=998))
     msg["Subject"] = note.title[:900]
@@ -93,9 +97,13 @@ class EmailChannel:
         return secret_id(f"{s.host}:{s.port}:{s.username}:{','.join(s.to)}")
 
     def _tls(self) -> ssl.SSLContext:
+        import ssl
+
         return ssl.create_default_context(cafile=self.settings.ca_file)
 
     def send(self, note: Notification) -> Delivery:
+        import smtplib
+
         s = self.settings
         port = s.port or {"ssl": 465, "starttls": 587, "none": 25}[s.security]
         msg = message(note, s.from_, s.to)

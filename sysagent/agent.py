@@ -251,7 +251,7 @@ class Agent:
                 if extra is not None:
                     self.runners[f"alerts.{name}"] = (self._runner("alerts", entry.plugin, extra), 5.0, 5.0)
             self.jobs = [Job(r, iv, to, self.dispatch, self.errors) for r, iv, to in self.runners.values()]
-            self._scheduler = Scheduler(self.jobs)
+            self._scheduler = Scheduler(self.jobs, self.errors)
             self._scheduler.start()
             self.started = True
             self.started_at = time.time()

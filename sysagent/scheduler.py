@@ -1,23 +1,24 @@
 """Runs collectors on their own intervals, aligned to the clock, isolated from each other.
 
-Each periodic collector has a worker thread of its own. One scheduler thread
-wakes at each due time (a multiple of the interval in wall-clock time, so ticks
-never drift with collection time) and hands the tick to the worker, unless the
-worker is still busy with an earlier one: then the tick is skipped and counted.
-A collector that raises or hangs therefore never delays another; a hang only
-costs its own thread, and it is reported once when it passes its timeout.
+One scheduler thread wakes at each due time (a multiple of the interval in
+wall-clock time, so ticks never drift with collection time) and hands every job
+due then to one worker thread, which runs them one after another: a tick costs
+one wake-up, not one per collector. A job still busy from an earlier tick is
+skipped and counted. A job that overruns its timeout keeps the worker it hangs
+in; the scheduler reports it once, retires that worker and gives the other jobs
+a fresh one, so a raising or hanging collector never delays another.
 """
 
 from __future__ import annotations
 
+import collections
 import heapq
 import logging
 import math
-import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sysagent.errorlog import ErrorLog
 from sysagent.model import Batch
@@ -25,10 +26,13 @@ from sysagent.runner import CollectorRunner
 
 log = logging.getLogger("sysagent.scheduler")
 
+#: How often the scheduler looks for a hung job while the worker is busy.
+WATCH_INTERVAL = 0.25
+
 
 @dataclass
 class JobStats:
-    """Counters a job keeps; read by self-metrics and status."""
+    """Counters a job keeps; read by self-metrics, health and status."""
 
     runs: int = 0
     errors: int = 0
@@ -37,11 +41,10 @@ class JobStats:
     consecutive_errors: int = 0
     last_duration_s: float = 0.0
     last_success_ns: int = 0
-    durations: list[float] = field(default_factory=list)
 
 
 class Job:
-    """One periodic collector: its runner, interval, timeout and worker thread."""
+    """One periodic collector: its runner, interval, timeout, and where its batches go."""
 
     def __init__(
         self,
@@ -58,26 +61,10 @@ class Job:
         self._deliver = deliver
         self._errors = errors
         self.stats = JobStats()
+        #: Wall-clock time the job was handed a tick it has not finished; None when idle.
         self.busy_since: float | None = None
-        self._reported_hang = False
-        self._ticks: queue.SimpleQueue[float | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._work, name=f"sysagent-{self.name}", daemon=True)
-        self._thread.start()
-
-    def submit(self, now: float) -> bool:
-        """Hand a tick to the worker; False (and counted) if it is still busy."""
-        if self.busy_since is not None:
-            self.stats.skipped += 1
-            if not self._reported_hang and now - self.busy_since > self.timeout:
-                self._reported_hang = True
-                self.stats.timeouts += 1
-                self._errors.error(
-                    f"collector {self.name!r}", f"has not returned after {self.timeout:g}s", kind="timeout"
-                )
-            return False
-        self.busy_since = now
-        self._ticks.put(now)
-        return True
+        #: Monotonic time its current collection started; None when not running.
+        self.running_since: float | None = None
 
     def run_once(self) -> Batch | None:
         """Collect now in the calling thread; errors are counted and logged once."""
@@ -103,21 +90,64 @@ class Job:
         self.stats.consecutive_errors = 0
         return batch
 
-    def _work(self) -> None:
-        while True:
-            tick = self._ticks.get()
-            if tick is None:
-                return
-            try:
-                batch = self.run_once()
-                if batch is not None:
-                    self._deliver(batch)
-            finally:
-                self.busy_since = None
-                self._reported_hang = False
+    def execute(self) -> None:
+        """Run one tick: collect, deliver, and become idle again."""
+        self.running_since = time.monotonic()
+        try:
+            batch = self.run_once()
+            if batch is not None:
+                self._deliver(batch)
+        finally:
+            self.running_since = None
+            self.busy_since = None
 
-    def close(self) -> None:
-        self._ticks.put(None)
+    def overran(self, now: float) -> bool:
+        started = self.running_since
+        return started is not None and now - started > self.timeout
+
+
+class _Worker:
+    """A thread that runs the jobs handed to it, in order, until retired."""
+
+    def __init__(self, number: int) -> None:
+        self._queue: collections.deque[Job] = collections.deque()
+        self._cond = threading.Condition()
+        self.current: Job | None = None
+        self.retired = False
+        self._thread = threading.Thread(target=self._run, name=f"sysagent-worker-{number}", daemon=True)
+        self._thread.start()
+
+    def submit(self, jobs: list[Job]) -> None:
+        with self._cond:
+            self._queue.extend(jobs)
+            self._cond.notify()
+
+    @property
+    def idle(self) -> bool:
+        return self.current is None and not self._queue
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self.retired:
+                    self._cond.wait()
+                if self.retired:
+                    return
+                job = self.current = self._queue.popleft()
+            try:
+                job.execute()
+            finally:
+                with self._cond:
+                    self.current = None
+
+    def retire(self) -> list[Job]:
+        """Stop taking work; return the jobs it had not started."""
+        with self._cond:
+            self.retired = True
+            rest = list(self._queue)
+            self._queue.clear()
+            self._cond.notify()
+        return rest
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
@@ -129,47 +159,81 @@ def next_aligned(now: float, interval: float) -> float:
 
 
 class Scheduler:
-    """Wakes at due times and submits ticks to jobs. Start once, stop once."""
+    """Wakes at due times and hands ticks to the worker. Start once, stop once."""
 
-    def __init__(self, jobs: list[Job], clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, jobs: list[Job], errors: ErrorLog | None = None, clock: Callable[[], float] = time.time) -> None:
         self.jobs = jobs
+        self._errors = errors or ErrorLog(log)
         self._clock = clock
         self._stop = threading.Event()
+        self._workers = 0
+        self._worker = self._new_worker()
         self._thread = threading.Thread(target=self._loop, name="sysagent-scheduler", daemon=True)
+
+    def _new_worker(self) -> _Worker:
+        self._workers += 1
+        return _Worker(self._workers)
 
     def start(self, *, immediately: bool = True) -> None:
         """Start ticking. With ``immediately``, every job runs once now (priming rates)."""
         if immediately:
-            now = self._clock()
-            for job in self.jobs:
-                job.submit(now)
+            self._submit(self.jobs, self._clock())
         self._thread.start()
+
+    def _submit(self, due: list[Job], now: float) -> None:
+        ready = []
+        for job in due:
+            if job.busy_since is not None:
+                job.stats.skipped += 1
+                continue
+            job.busy_since = now
+            ready.append(job)
+        if ready:
+            self._worker.submit(ready)
+
+    def _watch(self) -> None:
+        """Retire the worker if its current job overran; the others move to a new one."""
+        current = self._worker.current
+        if current is None or not current.overran(time.monotonic()):
+            return
+        current.stats.timeouts += 1
+        self._errors.error(
+            f"collector {current.name!r}", f"has not returned after {current.timeout:g}s", kind="timeout"
+        )
+        rest = self._worker.retire()
+        self._worker = self._new_worker()
+        self._worker.submit(rest)
 
     def _loop(self) -> None:
         now = self._clock()
         heap = [(next_aligned(now, j.interval), i) for i, j in enumerate(self.jobs)]
         heapq.heapify(heap)
         while heap and not self._stop.is_set():
-            due, i = heap[0]
-            wait = due - self._clock()
+            due_at = heap[0][0]
+            wait = due_at - self._clock()
+            if not self._worker.idle:
+                wait = min(wait, WATCH_INTERVAL)
             if wait > 0 and self._stop.wait(wait):
                 return
-            heapq.heappop(heap)
-            job = self.jobs[i]
-            job.submit(due)
-            now = self._clock()
-            nxt = due + job.interval
-            if nxt <= now:  # fell behind (machine suspended?): skip to the next aligned tick
-                nxt = next_aligned(now, job.interval)
-            heapq.heappush(heap, (nxt, i))
+            self._watch()
+            if self._clock() < due_at:
+                continue
+            due: list[Job] = []
+            while heap and heap[0][0] == due_at:
+                _, i = heapq.heappop(heap)
+                job = self.jobs[i]
+                due.append(job)
+                nxt = due_at + job.interval
+                now = self._clock()
+                if nxt <= now:  # fell behind (machine suspended?): skip to the next aligned tick
+                    nxt = next_aligned(now, job.interval)
+                heapq.heappush(heap, (nxt, i))
+            self._submit(due, due_at)
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop ticking and let workers finish their current collection (bounded)."""
+        """Stop ticking and let the worker finish its current collection (bounded)."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
-        deadline = time.monotonic() + timeout
-        for job in self.jobs:
-            job.close()
-        for job in self.jobs:
-            job.join(max(0.0, deadline - time.monotonic()))
+        self._worker.retire()
+        self._worker.join(timeout)

@@ -7,10 +7,34 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sysagent import Agent, config
 
 ROOT = Path(__file__).parent.parent.parent
 EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def example_plugin_installed() -> None:
+    """The suite installs the example plugin package, as a user would (editable, no network)."""
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-e",
+            str(EXAMPLES / "sysagent-example-plugin"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
 
 
 def test_example_config_is_complete_and_valid(tmp_path: Path) -> None:

@@ -44,6 +44,8 @@ def main() -> None:
         "collectors": {"cpu": {"interval": "1s"}, "memory": {"interval": "1s"}},
         "sinks": {},
         "plugins": {"autoload": False},
+        # An embedded agent needs no local /status endpoint of its own.
+        "agent": {"status": {"enabled": False}},
     }
     agent = Agent.from_config(config)
     snapshot = agent.collect_once()

@@ -4,9 +4,13 @@ One scheduler thread wakes at each due time (a multiple of the interval in
 wall-clock time, so ticks never drift with collection time) and hands every job
 due then to one worker thread, which runs them one after another: a tick costs
 one wake-up, not one per collector. A job still busy from an earlier tick is
-skipped and counted. A job that overruns its timeout keeps the worker it hangs
-in; the scheduler reports it once, retires that worker and gives the other jobs
-a fresh one, so a raising or hanging collector never delays another.
+skipped and counted.
+
+While the worker is busy the scheduler looks at it every WATCH_INTERVAL. A job
+that has run longer than HANDOFF keeps the worker it is stuck in; the jobs
+queued behind it move to a fresh worker, so a slow or hanging collector delays
+the others by a fraction of a second, never by its timeout. A job that passes
+its timeout is counted and reported once.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from sysagent.runner import CollectorRunner
 
 log = logging.getLogger("sysagent.scheduler")
 
-#: How often the scheduler looks for a hung job while the worker is busy.
-WATCH_INTERVAL = 0.25
+#: How often the scheduler looks at a busy worker.
+WATCH_INTERVAL = 0.1
+#: A job running longer than this leaves the jobs queued behind it to a new worker.
+HANDOFF = 0.2
 
 
 @dataclass
@@ -65,6 +71,8 @@ class Job:
         self.busy_since: float | None = None
         #: Monotonic time its current collection started; None when not running.
         self.running_since: float | None = None
+        #: Whether the current run's overrun was already counted and reported.
+        self.overrun_reported = False
 
     def run_once(self) -> Batch | None:
         """Collect now in the calling thread; errors are counted and logged once."""
@@ -80,7 +88,8 @@ class Job:
             self.stats.runs += 1
             self.stats.last_duration_s = time.perf_counter() - start
         if self.stats.last_duration_s > self.timeout:
-            self.stats.timeouts += 1
+            if not self.overrun_reported:
+                self.stats.timeouts += 1
             self._errors.error(
                 f"collector {self.name!r}", f"took longer than its {self.timeout:g}s timeout", kind="slow"
             )
@@ -92,6 +101,7 @@ class Job:
 
     def execute(self) -> None:
         """Run one tick: collect, deliver, and become idle again."""
+        self.overrun_reported = False
         self.running_since = time.monotonic()
         try:
             batch = self.run_once()
@@ -101,9 +111,9 @@ class Job:
             self.running_since = None
             self.busy_since = None
 
-    def overran(self, now: float) -> bool:
+    def running_for(self, now: float) -> float:
         started = self.running_since
-        return started is not None and now - started > self.timeout
+        return 0.0 if started is None else now - started
 
 
 class _Worker:
@@ -168,6 +178,7 @@ class Scheduler:
         self._stop = threading.Event()
         self._workers = 0
         self._worker = self._new_worker()
+        self._retired: list[_Worker] = []
         self._thread = threading.Thread(target=self._loop, name="sysagent-scheduler", daemon=True)
 
     def _new_worker(self) -> _Worker:
@@ -192,17 +203,23 @@ class Scheduler:
             self._worker.submit(ready)
 
     def _watch(self) -> None:
-        """Retire the worker if its current job overran; the others move to a new one."""
+        """Move the jobs queued behind a slow one to a new worker; report overruns once."""
+        now = time.monotonic()
         current = self._worker.current
-        if current is None or not current.overran(time.monotonic()):
-            return
-        current.stats.timeouts += 1
-        self._errors.error(
-            f"collector {current.name!r}", f"has not returned after {current.timeout:g}s", kind="timeout"
-        )
-        rest = self._worker.retire()
-        self._worker = self._new_worker()
-        self._worker.submit(rest)
+        if current is not None and current.running_for(now) > HANDOFF:
+            rest = self._worker.retire()
+            self._retired.append(self._worker)
+            self._worker = self._new_worker()
+            self._worker.submit(rest)
+        self._retired = [w for w in self._retired if w.current is not None]
+        for worker in self._retired:
+            job = worker.current
+            if job is not None and not job.overrun_reported and job.running_for(now) > job.timeout:
+                job.overrun_reported = True
+                job.stats.timeouts += 1
+                self._errors.error(
+                    f"collector {job.name!r}", f"has not returned after {job.timeout:g}s", kind="timeout"
+                )
 
     def _loop(self) -> None:
         now = self._clock()
@@ -211,7 +228,7 @@ class Scheduler:
         while heap and not self._stop.is_set():
             due_at = heap[0][0]
             wait = due_at - self._clock()
-            if not self._worker.idle:
+            if not self._worker.idle or any(w.current and not w.current.overrun_reported for w in self._retired):
                 wait = min(wait, WATCH_INTERVAL)
             if wait > 0 and self._stop.wait(wait):
                 return

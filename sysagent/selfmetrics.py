@@ -8,11 +8,12 @@ watching the agent costs no extra bookkeeping on the hot path.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import resource
 from typing import Any
 
+from sysagent.collectors._kernelfile import KernelFile
 from sysagent.markers import hookimpl
-from sysagent.model import Observation, counter, gauge, updowncounter
+from sysagent.model import AttrKey, counter, gauge, updowncounter
 from sysagent.registry import PluginContext, Registry
 from sysagent.settings import CollectorSettings
 
@@ -29,17 +30,18 @@ EXPORT_REQUESTS = counter("sysagent.export.requests", "{request}", "Export reque
 PROCESS_CPU = counter("sysagent.process.cpu.time", "s", "CPU time of the agent process")
 PROCESS_RSS = updowncounter("sysagent.process.memory.rss", "By", "Resident memory of the agent process", integer=True)
 
-_TICKS = os.sysconf("SC_CLK_TCK")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+_STATM = KernelFile("/proc/self/statm", single=True)
+_RUSAGE_SELF = resource.RUSAGE_SELF
+
+Obs = tuple[str, float, AttrKey]
 
 
 def process_usage() -> tuple[float, int]:
-    """(CPU seconds, RSS bytes) of this process, from /proc/self (never the host root)."""
-    with open("/proc/self/stat", "rb") as f:
-        fields = f.read().rsplit(b")", 1)[1].split()
-    with open("/proc/self/statm", "rb") as f:
-        rss_pages = int(f.read().split()[1])
-    return (int(fields[11]) + int(fields[12])) / _TICKS, rss_pages * _PAGE
+    """(CPU seconds, RSS bytes) of this process: getrusage and /proc/self/statm (never the host root)."""
+    usage = resource.getrusage(_RUSAGE_SELF)
+    rss_pages = int(_STATM.read().split(None, 2)[1])
+    return usage.ru_utime + usage.ru_stime, rss_pages * _PAGE
 
 
 class SelfMetrics:
@@ -62,38 +64,51 @@ class SelfMetrics:
 
     def __init__(self, settings: CollectorSettings, ctx: PluginContext) -> None:
         self._ctx = ctx
+        self._job_attrs: dict[str, AttrKey] = {}
 
-    def collect(self) -> Iterator[Observation]:
+    def collect(self) -> list[Obs]:
+        out: list[Obs] = []
         agent: Any = self._ctx.services.get("agent")
         if agent is not None:
+            job_attrs = self._job_attrs
             for job in agent.jobs:
-                a = (("sysagent.collector", job.name),)
+                a = job_attrs.get(job.name)
+                if a is None:
+                    if len(job_attrs) > 4096:
+                        job_attrs.clear()
+                    a = job_attrs[job.name] = (("sysagent.collector", job.name),)
                 s = job.stats
-                yield Observation(COLLECTION_DURATION.name, s.last_duration_s, a)
-                yield Observation(COLLECTION_ERRORS.name, s.errors, a)
-                yield Observation(COLLECTION_TIMEOUTS.name, s.timeouts, a)
-                yield Observation(COLLECTION_SKIPPED.name, s.skipped, a)
+                out += (
+                    ("sysagent.collection.duration", s.last_duration_s, a),
+                    ("sysagent.collection.errors", s.errors, a),
+                    ("sysagent.collection.timeouts", s.timeouts, a),
+                    ("sysagent.collection.skipped", s.skipped, a),
+                )
             for name, sink in list(agent.sinks.items()):
                 stats_fn = getattr(sink, "stats", None)
                 if callable(stats_fn):
-                    yield from _sink_observations(name, stats_fn())
+                    out.extend(_sink_observations(name, stats_fn()))
         cpu, rss = process_usage()
-        yield Observation(PROCESS_CPU.name, cpu)
-        yield Observation(PROCESS_RSS.name, rss)
+        out.append(("sysagent.process.cpu.time", cpu, ()))
+        out.append(("sysagent.process.memory.rss", rss, ()))
+        return out
 
 
-def _sink_observations(sink: str, st: Any) -> Iterator[Observation]:
+def _sink_observations(sink: str, st: Any) -> list[Obs]:
     a = (("sysagent.sink", sink),)
-    yield Observation(QUEUE_ITEMS.name, st.queue_items, a)
-    yield Observation(QUEUE_SIZE.name, st.queue_bytes, a)
-    yield Observation(QUEUE_AGE.name, st.queue_oldest_age_s, a)
-    yield Observation(EXPORT_REQUESTS.name, st.requests, a)
-    yield Observation(EXPORT_LATENCY.name, st.last_latency_s, a)
-    yield Observation(EXPORT_POINTS.name, st.points_sent, (("sysagent.outcome", "sent"), *a))
-    yield Observation(EXPORT_POINTS.name, st.points_retried, (("sysagent.outcome", "retried"), *a))
+    out: list[Obs] = [
+        ("sysagent.queue.items", st.queue_items, a),
+        ("sysagent.queue.size", st.queue_bytes, a),
+        ("sysagent.queue.oldest_age", st.queue_oldest_age_s, a),
+        ("sysagent.export.requests", st.requests, a),
+        ("sysagent.export.latency", st.last_latency_s, a),
+        ("sysagent.export.points", st.points_sent, (("sysagent.outcome", "sent"), *a)),
+        ("sysagent.export.points", st.points_retried, (("sysagent.outcome", "retried"), *a)),
+    ]
     for reason, points in sorted(st.dropped_points.items()):
         attrs = (("sysagent.outcome", "dropped"), ("sysagent.reason", reason), *a)
-        yield Observation(EXPORT_POINTS.name, points, attrs)
+        out.append(("sysagent.export.points", points, attrs))
+    return out
 
 
 @hookimpl

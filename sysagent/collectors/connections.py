@@ -22,11 +22,12 @@ from collections.abc import Iterable
 from typing import Literal
 
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, Observation, updowncounter
+from sysagent.model import AttrKey, updowncounter
 from sysagent.registry import PluginContext, Registry
 from sysagent.settings import CollectorSettings
 
-from ._procfs import net_path, read_text
+from ._kernelfile import KernelFile
+from ._procfs import Obs, net_path, read_text
 
 CONNECTION_COUNT = updowncounter(
     "system.network.connection.count", "{connection}", "Connections by state and transport", integer=True
@@ -87,30 +88,35 @@ class ConnectionsCollector:
 
     def __init__(self, settings: ConnectionsSettings, ctx: PluginContext) -> None:
         self.settings = settings
-        self._snmp = net_path(ctx.host, "snmp")
-        self._sockstat = net_path(ctx.host, "sockstat")
-        self._sockstat6 = net_path(ctx.host, "sockstat6")
+        self._snmp = KernelFile(net_path(ctx.host, "snmp"), single=True)
+        self._sockstat = KernelFile(net_path(ctx.host, "sockstat"), single=True)
+        self._sockstat6 = KernelFile(net_path(ctx.host, "sockstat6"), single=True)
         self._tcp = (net_path(ctx.host, "tcp"), net_path(ctx.host, "tcp6"))
 
-    def collect(self) -> Iterable[Observation]:
-        sockstat = read_text(self._sockstat)
+    def collect(self) -> Iterable[Obs]:
+        sockstat = self._sockstat.read()
         try:
-            sockstat6 = read_text(self._sockstat6)
+            sockstat6 = self._sockstat6.read()
         except FileNotFoundError:  # a kernel without IPv6
             sockstat6 = ""
         udp = _sockstat(sockstat, "UDP", "inuse") + _sockstat(sockstat6, "UDP6", "inuse")
         if self.settings.states == "detailed":
             counts = self._tcp_states()
-            out = [Observation("system.network.connection.count", n, _TCP_ATTRS[s]) for s, n in counts.items()]
+            out: list[Obs] = [("system.network.connection.count", n, _TCP_ATTRS[s]) for s, n in counts.items()]
         else:
-            established = _curr_estab(read_text(self._snmp))
+            established = _curr_estab(self._snmp.read())
             time_wait = _sockstat(sockstat, "TCP", "tw")
             out = [
-                Observation("system.network.connection.count", established, _TCP_ATTRS["established"]),
-                Observation("system.network.connection.count", time_wait, _TCP_ATTRS["time_wait"]),
+                ("system.network.connection.count", established, _TCP_ATTRS["established"]),
+                ("system.network.connection.count", time_wait, _TCP_ATTRS["time_wait"]),
             ]
-        out.append(Observation("system.network.connection.count", udp, _UDP))
+        out.append(("system.network.connection.count", udp, _UDP))
         return out
+
+    def close(self) -> None:
+        self._snmp.close()
+        self._sockstat.close()
+        self._sockstat6.close()
 
     def _tcp_states(self) -> dict[str, int]:
         counts = dict.fromkeys(TCP_STATES.values(), 0)

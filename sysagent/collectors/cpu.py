@@ -16,11 +16,12 @@ from collections.abc import Iterable
 
 from sysagent.derive import Utilization
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, Observation, counter, gauge
+from sysagent.model import AttrKey, counter, gauge
 from sysagent.registry import PluginContext, Registry
 from sysagent.settings import CollectorSettings
 
-from ._procfs import USER_HZ, boot_time_ns, proc_path, read_text
+from ._kernelfile import KernelFile
+from ._procfs import USER_HZ, Obs, boot_time_ns, proc_path, read_text
 
 CPU_TIME = counter("system.cpu.time", "s", "Seconds each logical CPU spent in each mode")
 CPU_UTILIZATION = gauge("system.cpu.utilization", "1", "Share of CPU time spent in each mode since the last cycle")
@@ -28,6 +29,7 @@ CPU_FREQUENCY = gauge("system.cpu.frequency", "Hz", "Current frequency of each l
 
 #: /proc/stat columns (after the name) -> cpu.mode; irq and softirq add up to "interrupt".
 _MODES = ("user", "nice", "system", "idle", "iowait", "interrupt", "steal")
+_NAMES = ("system.cpu.time",) * len(_MODES)
 
 
 class CpuSettings(CollectorSettings):
@@ -45,7 +47,7 @@ class CpuCollector:
 
     def __init__(self, settings: CpuSettings, ctx: PluginContext) -> None:
         self.settings = settings
-        self._stat = proc_path(ctx.host, "stat")
+        self._stat = KernelFile(proc_path(ctx.host, "stat"), single=True)
         self._cpufreq_root = os.path.join(ctx.host.sys, "devices", "system", "cpu")
         self.counter_start_ns = boot_time_ns(ctx.host)
         self._total_attrs: tuple[AttrKey, ...] = tuple((("cpu.mode", m),) for m in _MODES)
@@ -59,9 +61,9 @@ class CpuCollector:
             attrs = self._cpu_attrs[label] = tuple((("cpu.logical_number", n), ("cpu.mode", m)) for m in _MODES)
         return attrs
 
-    def collect(self) -> Iterable[Observation]:
-        text = read_text(self._stat)
-        out: list[Observation] = []
+    def collect(self) -> Iterable[Obs]:
+        text = self._stat.read()
+        out: list[Obs] = []
         per_cpu = self.settings.per_cpu
         hz = USER_HZ
         for line in text.split("\n"):
@@ -72,10 +74,11 @@ class CpuCollector:
             if label == "cpu":
                 attrs = self._total_attrs
             elif per_cpu:
-                attrs = self._attrs_of(label)
+                attrs = self._cpu_attrs.get(label) or self._attrs_of(label)
             else:
                 break
             # user nice system idle iowait irq softirq steal [guest guest_nice]
+            steal = int(f[8]) / hz if len(f) > 8 else 0.0
             values = (
                 int(f[1]) / hz,
                 int(f[2]) / hz,
@@ -83,15 +86,18 @@ class CpuCollector:
                 int(f[4]) / hz,
                 int(f[5]) / hz,
                 (int(f[6]) + int(f[7])) / hz,
-                int(f[8]) / hz if len(f) > 8 else 0.0,
+                steal,
             )
-            out.extend(map(Observation, ("system.cpu.time",) * 7, values, attrs))
+            out += zip(_NAMES, values, attrs, strict=True)
         if self.settings.frequency:
             out.extend(self._frequencies())
         return out
 
-    def _frequencies(self) -> list[Observation]:
-        out: list[Observation] = []
+    def close(self) -> None:
+        self._stat.close()
+
+    def _frequencies(self) -> list[Obs]:
+        out: list[Obs] = []
         root = self._cpufreq_root
         try:
             names = os.listdir(root)
@@ -106,7 +112,7 @@ class CpuCollector:
             attrs = self._freq_attrs.get(n)
             if attrs is None:
                 attrs = self._freq_attrs[n] = (("cpu.logical_number", n),)
-            out.append(Observation("system.cpu.frequency", khz * 1000.0, attrs))
+            out.append(("system.cpu.frequency", khz * 1000.0, attrs))
         return out
 
 

@@ -14,12 +14,13 @@ import re
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, Observation, counter
+from sysagent.model import AttrKey, counter
 from sysagent.registry import PluginContext, Registry
 from sysagent.settings import CollectorSettings
 
 from ._filter import NameFilter
-from ._procfs import boot_time_ns, proc_path, read_text
+from ._kernelfile import KernelFile
+from ._procfs import Obs, boot_time_ns, proc_path
 
 DISK_IO = counter("system.disk.io", "By", "Bytes read from and written to each disk", integer=True)
 DISK_OPERATIONS = counter("system.disk.operations", "{operation}", "Completed reads and writes", integer=True)
@@ -46,7 +47,7 @@ class DiskCollector:
 
     def __init__(self, settings: DiskSettings, ctx: PluginContext) -> None:
         self.settings = settings
-        self._path = proc_path(ctx.host, "diskstats")
+        self._file = KernelFile(proc_path(ctx.host, "diskstats"))
         self._sys_block = os.path.join(ctx.host.sys, "class", "block")
         self._match = settings.devices.matcher()
         self.counter_start_ns = boot_time_ns(ctx.host)
@@ -74,27 +75,33 @@ class DiskCollector:
         self._devices[name] = attrs
         return attrs
 
-    def collect(self) -> Iterable[Observation]:
-        out: list[Observation] = []
-        append = out.append
-        for line in read_text(self._path).split("\n"):
+    def collect(self) -> Iterable[Obs]:
+        out: list[Obs] = []
+        devices = self._devices
+        for line in self._file.read().split("\n"):
             f = line.split()
             if len(f) < 14:
                 continue
-            attrs = self._attrs(f[2])
+            name = f[2]
+            attrs = devices[name] if name in devices else self._attrs(name)
             if attrs is None:
                 continue
             read, write, device = attrs
-            append(Observation("system.disk.io", int(f[5]) * 512, read))
-            append(Observation("system.disk.io", int(f[9]) * 512, write))
-            append(Observation("system.disk.operations", int(f[3]), read))
-            append(Observation("system.disk.operations", int(f[7]), write))
-            append(Observation("system.disk.io_time", int(f[12]) / 1000, device))
-            append(Observation("system.disk.operation_time", int(f[6]) / 1000, read))
-            append(Observation("system.disk.operation_time", int(f[10]) / 1000, write))
-            append(Observation("system.disk.merged", int(f[4]), read))
-            append(Observation("system.disk.merged", int(f[8]), write))
+            out += (
+                ("system.disk.io", int(f[5]) * 512, read),
+                ("system.disk.io", int(f[9]) * 512, write),
+                ("system.disk.operations", int(f[3]), read),
+                ("system.disk.operations", int(f[7]), write),
+                ("system.disk.io_time", int(f[12]) / 1000, device),
+                ("system.disk.operation_time", int(f[6]) / 1000, read),
+                ("system.disk.operation_time", int(f[10]) / 1000, write),
+                ("system.disk.merged", int(f[4]), read),
+                ("system.disk.merged", int(f[8]), write),
+            )
         return out
+
+    def close(self) -> None:
+        self._file.close()
 
 
 @hookimpl

@@ -2,8 +2,12 @@
 
 Reads the mount table (``/proc/self/mounts`` on the host; ``{host_root}/proc/1/mounts``,
 the host init's view, with a host root, statting each mount at
-``{host_root}/MOUNTPOINT``) and calls statvfs once per mount, in a worker thread
-with a per-mount ``statvfs_timeout`` (see :mod:`._statvfs`). A mountpoint that
+``{host_root}/MOUNTPOINT``) and calls statvfs once per mount. Local filesystems
+(``LOCAL_TYPES``: ext4, xfs, btrfs, tmpfs...) are statted directly; every other
+type (nfs, cifs, fuse.*, ceph, 9p, and types this module does not know) in a
+worker thread with a per-mount ``statvfs_timeout`` (see :mod:`._statvfs`), as such
+a mount can hang on a dead server. A ``statvfs`` function passed in (a fake of
+the machine, in tests) is always called through the worker. A mountpoint that
 appears twice is reported once, for the mount on top.
 
 Usage states: ``used`` = (blocks - bfree), ``free`` = bavail (what non-root users
@@ -20,16 +24,17 @@ container storage are excluded.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, Observation, gauge, updowncounter
+from sysagent.model import AttrKey, gauge, updowncounter
 from sysagent.registry import PluginContext, Registry
 from sysagent.settings import CollectorSettings, Duration
 
 from ._filter import NameFilter
 from ._mounts import MountTable
-from ._procfs import mounts_path, unescape
+from ._procfs import Obs, mounts_path, unescape
 from ._statvfs import StatvfsFn, StatvfsPool
 
 FS_USAGE = updowncounter("system.filesystem.usage", "By", "Space used, free and reserved", integer=True)
@@ -46,6 +51,11 @@ DEFAULT_EXCLUDE_MOUNTPOINTS = (
     "/dev", "/dev/*", "/proc", "/proc/*", "/sys", "/sys/*", "/run/credentials/*", "/run/containerd/*",
     "/run/netns/*", "/var/lib/docker/*", "/var/lib/containers/storage/*", "/var/lib/kubelet/pods/*",
 )  # fmt: skip
+#: Types whose statvfs never waits on another machine: called directly, not in the worker.
+LOCAL_TYPES = frozenset((
+    "bcachefs", "btrfs", "exfat", "ext2", "ext3", "ext4", "f2fs", "hfs", "hfsplus", "jfs", "msdos", "nilfs2",
+    "ntfs", "ntfs3", "ramfs", "reiserfs", "tmpfs", "udf", "ufs", "vfat", "xfs", "zfs",
+))  # fmt: skip
 
 # One mount's attribute tuples: used, free, reserved (with state), limit and inodes used/free.
 _Attrs = tuple[AttrKey, AttrKey, AttrKey, AttrKey, AttrKey, AttrKey]
@@ -87,6 +97,9 @@ class FilesystemCollector:
         self._ok_type = settings.types.matcher()
         self.pool = StatvfsPool(settings.statvfs_timeout, statvfs) if statvfs else StatvfsPool(settings.statvfs_timeout)
         self._attr_cache: dict[tuple[str, str, str, str], _Attrs] = {}
+        self._direct: StatvfsFn | None = os.statvfs if statvfs is None else None
+        # for the mounts dict it was made from: (path to stat, attributes, through the worker?)
+        self._plan: tuple[object, list[tuple[str, _Attrs, bool]]] = (None, [])
 
     def mounts(self) -> dict[str, tuple[str, str, str]]:
         """``{mountpoint: (device, type, mode)}`` of the mounts to report (parsed again on change)."""
@@ -110,40 +123,63 @@ class FilesystemCollector:
         self._mounts = found
         return found
 
-    def collect(self) -> Iterable[Observation]:
+    def _planned(self) -> list[tuple[str, _Attrs, bool]]:
+        """What to stat this cycle, remade only when the mount table changed."""
         mounts = self.mounts()
+        made_from, plan = self._plan
+        if made_from is mounts:
+            return plan
         host_path = self._host.host_path
-        paths = {host_path(m): m for m in mounts}
-        stats = self.pool.stat_all(list(paths))
-        out: list[Observation] = []
-        append = out.append
-        for path, st in stats.items():
-            mountpoint = paths[path]
-            if st.f_blocks == 0:
-                continue
-            key = (*mounts[mountpoint], mountpoint)
+        direct = self._direct is not None
+        plan = []
+        for mountpoint, (device, fstype, mode) in mounts.items():
+            key = (device, fstype, mode, mountpoint)
             attrs = self._attr_cache.get(key)
             if attrs is None:
                 if len(self._attr_cache) > 4096:
                     self._attr_cache.clear()
-                device, fstype, mode = mounts[mountpoint]
                 attrs = self._attr_cache[key] = _attrs(device, fstype, mode, mountpoint)
+            plan.append((host_path(mountpoint), attrs, not (direct and fstype in LOCAL_TYPES)))
+        self._plan = (mounts, plan)
+        return plan
+
+    def collect(self) -> Iterable[Obs]:
+        plan = self._planned()
+        pooled = [path for path, _, timed in plan if timed]
+        stats = self.pool.stat_all(pooled) if pooled else {}
+        direct = self._direct
+        out: list[Obs] = []
+        for path, attrs, timed in plan:
+            if timed:
+                st = stats.get(path)
+                if st is None:
+                    continue
+            else:
+                assert direct is not None
+                try:
+                    st = direct(path)
+                except OSError:
+                    continue
+            _bsize, size, blocks, bfree, bavail, files, ffree = st[:7]
+            if blocks == 0:
+                continue
             used_a, free_a, reserved_a, limit_a, inodes_used_a, inodes_free_a = attrs
-            size = st.f_frsize
-            limit = st.f_blocks * size
-            used = (st.f_blocks - st.f_bfree) * size
-            free = st.f_bavail * size
-            reserved = (st.f_bfree - st.f_bavail) * size
-            append(Observation("system.filesystem.usage", used, used_a))
-            append(Observation("system.filesystem.usage", free, free_a))
-            append(Observation("system.filesystem.usage", reserved, reserved_a))
-            append(Observation("system.filesystem.utilization", used / limit, used_a))
-            append(Observation("system.filesystem.utilization", free / limit, free_a))
-            append(Observation("system.filesystem.utilization", reserved / limit, reserved_a))
-            append(Observation("system.filesystem.limit", limit, limit_a))
-            if st.f_files > 0:
-                append(Observation("system.filesystem.inodes.usage", st.f_files - st.f_ffree, inodes_used_a))
-                append(Observation("system.filesystem.inodes.usage", st.f_ffree, inodes_free_a))
+            limit = blocks * size
+            used = (blocks - bfree) * size
+            free = bavail * size
+            reserved = (bfree - bavail) * size
+            out += (
+                ("system.filesystem.usage", used, used_a),
+                ("system.filesystem.usage", free, free_a),
+                ("system.filesystem.usage", reserved, reserved_a),
+                ("system.filesystem.utilization", used / limit, used_a),
+                ("system.filesystem.utilization", free / limit, free_a),
+                ("system.filesystem.utilization", reserved / limit, reserved_a),
+                ("system.filesystem.limit", limit, limit_a),
+            )
+            if files > 0:
+                out.append(("system.filesystem.inodes.usage", files - ffree, inodes_used_a))
+                out.append(("system.filesystem.inodes.usage", ffree, inodes_free_a))
         return out
 
     def close(self) -> None:

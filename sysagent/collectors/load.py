@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import Observation, gauge
+from sysagent.model import gauge
 from sysagent.registry import PluginContext, Registry
 from sysagent.settings import CollectorSettings
 
-from ._procfs import proc_path, read_text
+from ._kernelfile import KernelFile
+from ._procfs import Obs, proc_path
 
 LOAD_1M = gauge("system.cpu.load_average.1m", "{thread}", "Runnable or waiting threads, averaged over 1 minute")
 LOAD_5M = gauge("system.cpu.load_average.5m", "{thread}", "Runnable or waiting threads, averaged over 5 minutes")
@@ -32,15 +33,18 @@ class LoadCollector:
 
     def __init__(self, settings: LoadSettings, ctx: PluginContext) -> None:
         self.settings = settings
-        self._path = proc_path(ctx.host, "loadavg")
+        self._file = KernelFile(proc_path(ctx.host, "loadavg"), single=True)
 
-    def collect(self) -> Iterable[Observation]:
-        f = read_text(self._path).split(None, 3)
+    def collect(self) -> Iterable[Obs]:
+        f = self._file.read().split(None, 3)
         return (
-            Observation("system.cpu.load_average.1m", float(f[0])),
-            Observation("system.cpu.load_average.5m", float(f[1])),
-            Observation("system.cpu.load_average.15m", float(f[2])),
+            ("system.cpu.load_average.1m", float(f[0]), ()),
+            ("system.cpu.load_average.5m", float(f[1]), ()),
+            ("system.cpu.load_average.15m", float(f[2]), ()),
         )
+
+    def close(self) -> None:
+        self._file.close()
 
 
 @hookimpl

@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import Observation, gauge, updowncounter
+from sysagent.model import gauge, updowncounter
 from sysagent.registry import PluginContext, Registry
 from sysagent.settings import CollectorSettings
 
-from ._procfs import keyed_int, proc_path, read_text
+from ._kernelfile import KernelFile
+from ._procfs import Obs, keyed_int, proc_path
 
 MEMORY_USAGE = updowncounter("system.memory.usage", "By", "Memory in each state", integer=True)
 MEMORY_UTILIZATION = gauge("system.memory.utilization", "1", "Share of total memory in each state")
@@ -49,10 +50,10 @@ class MemoryCollector:
 
     def __init__(self, settings: MemorySettings, ctx: PluginContext) -> None:
         self.settings = settings
-        self._path = proc_path(ctx.host, "meminfo")
+        self._file = KernelFile(proc_path(ctx.host, "meminfo"), single=True)
 
-    def collect(self) -> Iterable[Observation]:
-        text = read_text(self._path)
+    def collect(self) -> Iterable[Obs]:
+        text = self._file.read()
         total = meminfo(text, "MemTotal") or 0
         free = meminfo(text, "MemFree") or 0
         buffers = meminfo(text, "Buffers") or 0
@@ -60,21 +61,30 @@ class MemoryCollector:
         available = meminfo(text, "MemAvailable")
         if available is None:  # before Linux 3.14: estimate it as the kernel's docs did
             available = free + buffers + cached
-        values = (total - available, free, buffers, cached)
-        out = [Observation("system.memory.usage", v, a) for v, a in zip(values, _STATE_ATTRS, strict=True)]
+        used = total - available
+        used_a, free_a, buffers_a, cached_a = _STATE_ATTRS
+        out: list[Obs] = [
+            ("system.memory.usage", used, used_a),
+            ("system.memory.usage", free, free_a),
+            ("system.memory.usage", buffers, buffers_a),
+            ("system.memory.usage", cached, cached_a),
+        ]
         if total > 0:
-            out.extend(
-                Observation("system.memory.utilization", v / total, a)
-                for v, a in zip(values, _STATE_ATTRS, strict=True)
+            out += (
+                ("system.memory.utilization", used / total, used_a),
+                ("system.memory.utilization", free / total, free_a),
+                ("system.memory.utilization", buffers / total, buffers_a),
+                ("system.memory.utilization", cached / total, cached_a),
             )
-        out.append(Observation("system.memory.linux.available", available))
+        out.append(("system.memory.linux.available", available, ()))
         reclaimable = meminfo(text, "SReclaimable")
         if reclaimable is not None:
-            out.append(Observation("system.memory.linux.slab.usage", reclaimable, _SLAB_RECLAIMABLE))
-            out.append(
-                Observation("system.memory.linux.slab.usage", meminfo(text, "SUnreclaim") or 0, _SLAB_UNRECLAIMABLE)
-            )
+            out.append(("system.memory.linux.slab.usage", reclaimable, _SLAB_RECLAIMABLE))
+            out.append(("system.memory.linux.slab.usage", meminfo(text, "SUnreclaim") or 0, _SLAB_UNRECLAIMABLE))
         return out
+
+    def close(self) -> None:
+        self._file.close()
 
 
 @hookimpl

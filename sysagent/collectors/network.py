@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, Observation, counter
+from sysagent.model import AttrKey, counter
 from sysagent.registry import PluginContext, Registry
 from sysagent.settings import CollectorSettings
 
 from ._filter import NameFilter
-from ._procfs import boot_time_ns, net_path, read_text
+from ._kernelfile import KernelFile
+from ._procfs import Obs, boot_time_ns, net_path
 
 NETWORK_IO = counter("system.network.io", "By", "Bytes received and transmitted", integer=True)
 NETWORK_PACKETS = counter("system.network.packet.count", "{packet}", "Packets received and transmitted", integer=True)
@@ -43,7 +44,7 @@ class NetworkCollector:
 
     def __init__(self, settings: NetworkSettings, ctx: PluginContext) -> None:
         self.settings = settings
-        self._path = net_path(ctx.host, "dev")
+        self._file = KernelFile(net_path(ctx.host, "dev"))
         self._match = settings.interfaces.matcher()
         self.counter_start_ns = boot_time_ns(ctx.host)
         self._interfaces: dict[str, _Attrs] = {}
@@ -62,12 +63,12 @@ class NetworkCollector:
             )
         return attrs
 
-    def collect(self) -> Iterable[Observation]:
-        out: list[Observation] = []
-        append = out.append
+    def collect(self) -> Iterable[Obs]:
+        out: list[Obs] = []
         match = self._match
+        interfaces = self._interfaces
         # Two header lines; then "name: 8 receive columns 8 transmit columns".
-        for line in read_text(self._path).split("\n")[2:]:
+        for line in self._file.read().split("\n")[2:]:
             name, sep, rest = line.partition(":")
             if not sep:
                 continue
@@ -75,16 +76,21 @@ class NetworkCollector:
             if not match(name):
                 continue
             f = rest.split()
-            rx, tx, rx_dev, tx_dev = self._attrs(name)
-            append(Observation("system.network.io", int(f[0]), rx))
-            append(Observation("system.network.io", int(f[8]), tx))
-            append(Observation("system.network.packet.count", int(f[1]), rx_dev))
-            append(Observation("system.network.packet.count", int(f[9]), tx_dev))
-            append(Observation("system.network.errors", int(f[2]), rx))
-            append(Observation("system.network.errors", int(f[10]), tx))
-            append(Observation("system.network.packet.dropped", int(f[3]), rx))
-            append(Observation("system.network.packet.dropped", int(f[11]), tx))
+            rx, tx, rx_dev, tx_dev = interfaces.get(name) or self._attrs(name)
+            out += (
+                ("system.network.io", int(f[0]), rx),
+                ("system.network.io", int(f[8]), tx),
+                ("system.network.packet.count", int(f[1]), rx_dev),
+                ("system.network.packet.count", int(f[9]), tx_dev),
+                ("system.network.errors", int(f[2]), rx),
+                ("system.network.errors", int(f[10]), tx),
+                ("system.network.packet.dropped", int(f[3]), rx),
+                ("system.network.packet.dropped", int(f[11]), tx),
+            )
         return out
+
+    def close(self) -> None:
+        self._file.close()
 
 
 @hookimpl

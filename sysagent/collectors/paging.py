@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, Observation, counter, gauge, updowncounter
+from sysagent.model import AttrKey, counter, gauge, updowncounter
 from sysagent.registry import PluginContext, Registry
 from sysagent.settings import CollectorSettings
 
-from ._procfs import boot_time_ns, keyed_int, proc_path, read_text, unescape
+from ._kernelfile import KernelFile
+from ._procfs import Obs, boot_time_ns, keyed_int, proc_path, unescape
 
 PAGING_USAGE = updowncounter("system.paging.usage", "By", "Swap space in use and free, per device", integer=True)
 PAGING_UTILIZATION = gauge("system.paging.utilization", "1", "Share of each swap device in use and free")
@@ -44,8 +45,8 @@ class PagingCollector:
 
     def __init__(self, settings: PagingSettings, ctx: PluginContext) -> None:
         self.settings = settings
-        self._swaps = proc_path(ctx.host, "swaps")
-        self._vmstat = proc_path(ctx.host, "vmstat")
+        self._swaps = KernelFile(proc_path(ctx.host, "swaps"))
+        self._vmstat = KernelFile(proc_path(ctx.host, "vmstat"))
         self.counter_start_ns = boot_time_ns(ctx.host)
         self._device_attrs: dict[str, tuple[AttrKey, AttrKey]] = {}
 
@@ -58,32 +59,39 @@ class PagingCollector:
             )
         return attrs
 
-    def collect(self) -> Iterable[Observation]:
-        out: list[Observation] = []
+    def collect(self) -> Iterable[Obs]:
+        out: list[Obs] = []
+        append = out.append
         # Filename Type Size Used Priority; sizes in KiB; the first line is the header.
-        for line in read_text(self._swaps).split("\n")[1:]:
-            f = line.split()
-            if len(f) < 4:
-                continue
-            size, used = int(f[2]) * 1024, int(f[3]) * 1024
-            used_attrs, free_attrs = self._attrs(unescape(f[0]))
-            out.append(Observation("system.paging.usage", used, used_attrs))
-            out.append(Observation("system.paging.usage", size - used, free_attrs))
-            if size > 0:
-                out.append(Observation("system.paging.utilization", used / size, used_attrs))
-                out.append(Observation("system.paging.utilization", (size - used) / size, free_attrs))
-        vmstat = read_text(self._vmstat)
+        swaps = self._swaps.read()
+        if swaps.count("\n") > 1:
+            for line in swaps.split("\n")[1:]:
+                f = line.split()
+                if len(f) < 4:
+                    continue
+                size, used = int(f[2]) * 1024, int(f[3]) * 1024
+                used_attrs, free_attrs = self._attrs(unescape(f[0]))
+                append(("system.paging.usage", used, used_attrs))
+                append(("system.paging.usage", size - used, free_attrs))
+                if size > 0:
+                    append(("system.paging.utilization", used / size, used_attrs))
+                    append(("system.paging.utilization", (size - used) / size, free_attrs))
+        vmstat = self._vmstat.read()
         faults = keyed_int(vmstat, "pgfault")
         major = keyed_int(vmstat, "pgmajfault")
         if faults is not None and major is not None:
-            out.append(Observation("system.paging.faults", major, _MAJOR))
-            out.append(Observation("system.paging.faults", faults - major, _MINOR))
+            append(("system.paging.faults", major, _MAJOR))
+            append(("system.paging.faults", faults - major, _MINOR))
         swap_in = keyed_int(vmstat, "pswpin")
         swap_out = keyed_int(vmstat, "pswpout")
         if swap_in is not None and swap_out is not None:
-            out.append(Observation("system.paging.operations", swap_in, _SWAP_IN))
-            out.append(Observation("system.paging.operations", swap_out, _SWAP_OUT))
+            append(("system.paging.operations", swap_in, _SWAP_IN))
+            append(("system.paging.operations", swap_out, _SWAP_OUT))
         return out
+
+    def close(self) -> None:
+        self._swaps.close()
+        self._vmstat.close()
 
 
 @hookimpl

@@ -19,11 +19,12 @@ from collections.abc import Iterable
 from typing import Literal
 
 from sysagent.markers import hookimpl
-from sysagent.model import Observation, counter, gauge, updowncounter
+from sysagent.model import counter, gauge, updowncounter
 from sysagent.registry import PluginContext, Registry
 from sysagent.settings import CollectorSettings
 
-from ._procfs import boot_time_ns, keyed_int, proc_path, read_text
+from ._kernelfile import KernelFile
+from ._procfs import Obs, boot_time_ns, keyed_int, proc_path, read_text
 
 UPTIME = gauge("system.uptime", "s", "Seconds since the host booted")
 PROCESS_COUNT = updowncounter("system.process.count", "{process}", "Processes in each state", integer=True)
@@ -50,24 +51,28 @@ class SystemCollector:
     def __init__(self, settings: SystemSettings, ctx: PluginContext) -> None:
         self.settings = settings
         self._proc = ctx.host.proc
-        self._uptime = proc_path(ctx.host, "uptime")
-        self._stat = proc_path(ctx.host, "stat")
+        self._uptime = KernelFile(proc_path(ctx.host, "uptime"), single=True)
+        self._stat = KernelFile(proc_path(ctx.host, "stat"), single=True)
         self.counter_start_ns = boot_time_ns(ctx.host)
 
-    def collect(self) -> Iterable[Observation]:
-        out = [Observation("system.uptime", float(read_text(self._uptime).split(None, 1)[0]))]
-        stat = read_text(self._stat)
+    def collect(self) -> Iterable[Obs]:
+        out: list[Obs] = [("system.uptime", float(self._uptime.read().split(None, 1)[0]), ())]
+        stat = self._stat.read()
         created = keyed_int(stat, "processes")
         if created is not None:
-            out.append(Observation("system.process.created", created))
+            out.append(("system.process.created", created, ()))
         if self.settings.process_states == "all":
             counts = self._walk()
-            out.extend(Observation("system.process.count", n, _STATE_ATTRS[s]) for s, n in counts.items())
+            out += [("system.process.count", n, _STATE_ATTRS[s]) for s, n in counts.items()]
         else:
             running = keyed_int(stat, "procs_running")
             if running is not None:
-                out.append(Observation("system.process.count", running, _STATE_ATTRS["running"]))
+                out.append(("system.process.count", running, _STATE_ATTRS["running"]))
         return out
+
+    def close(self) -> None:
+        self._uptime.close()
+        self._stat.close()
 
     def _walk(self) -> dict[str, int]:
         counts = dict.fromkeys(PROCESS_STATES, 0)

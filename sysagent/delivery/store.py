@@ -68,7 +68,7 @@ def open_store(path: str, *, synchronous: Synchronous = "FULL") -> sqlite3.Conne
     except sqlite3.DatabaseError as exc:
         if not _is_damage(exc):  # locked, read-only, no space...: the file may be fine, so leave it alone
             raise OSError(f"cannot open the queue file {path}: {exc}") from exc
-        reason = str(exc)
+        reason = " ".join(str(exc).split())  # quick_check's findings span lines: the log line must not
     aside = set_aside(path)
     conn = _open_checked(path, synchronous)
     items, points = salvage(aside, conn)

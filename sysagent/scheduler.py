@@ -221,9 +221,15 @@ class Scheduler:
                     f"collector {job.name!r}", f"has not returned after {job.timeout:g}s", kind="timeout"
                 )
 
+    @staticmethod
+    def _first_due(now: float, interval: float) -> float:
+        """The first aligned tick, at least half an interval after the priming run at start."""
+        due = next_aligned(now, interval)
+        return due + interval if due - now < interval / 2 else due
+
     def _loop(self) -> None:
         now = self._clock()
-        heap = [(next_aligned(now, j.interval), i) for i, j in enumerate(self.jobs)]
+        heap = [(self._first_due(now, j.interval), i) for i, j in enumerate(self.jobs)]
         heapq.heapify(heap)
         while heap and not self._stop.is_set():
             due_at = heap[0][0]

@@ -11,6 +11,7 @@ log = logging.getLogger("sysagent.delivery.queue")
 FULL = "queue_full"
 EXPIRED = "expired"
 TOO_LARGE = "too_large"
+DAMAGED = "damaged"  #: a row whose payload no longer matches its CRC32
 
 _START = {
     FULL: "queue %r reached its limit of %d bytes: dropping the oldest items until it drains",

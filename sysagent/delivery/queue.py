@@ -20,13 +20,16 @@ alert notifications (``alerts/slack``), each bounded and consumed on its own.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from sysagent.delivery.droplog import EXPIRED, FULL, TOO_LARGE, DropCount, DropLog
-from sysagent.delivery.store import Synchronous, open_store
+from sysagent.delivery.droplog import DAMAGED, EXPIRED, FULL, TOO_LARGE, DropCount, DropLog
+from sysagent.delivery.store import Synchronous, checksum, open_store
+
+log = logging.getLogger("sysagent.delivery.queue")
 
 
 class QueueItem(NamedTuple):
@@ -94,8 +97,8 @@ class DurableQueue:
             full: list[_Victim] = []
             with self._transaction():
                 cur = self._conn.execute(
-                    "INSERT INTO items (topic, created_ns, points, size, payload) VALUES (?, ?, ?, ?, ?)",
-                    (self.topic, created_ns, points, size, payload),
+                    "INSERT INTO items (topic, created_ns, points, size, payload, crc) VALUES (?, ?, ?, ?, ?, ?)",
+                    (self.topic, created_ns, points, size, payload, checksum(payload)),
                 )
                 expired = self._expired()
                 excess = self._bytes + size - sum(v[1] for v in expired) - self._max_bytes
@@ -113,16 +116,35 @@ class DurableQueue:
             out: list[QueueItem] = []
             total = 0
             cur = self._conn.execute(
-                "SELECT id, payload, points, created_ns FROM items WHERE topic = ? ORDER BY id", (self.topic,)
+                "SELECT id, payload, points, created_ns, crc FROM items WHERE topic = ? ORDER BY id", (self.topic,)
             )
-            for ident, payload, points, created_ns in cur:
+            damaged: list[int] = []
+            for ident, payload, points, created_ns, crc in cur:
+                if crc is not None and crc != checksum(payload):
+                    damaged.append(ident)
+                    continue
                 if out and (len(out) >= max_items or total + len(payload) > max_bytes):
                     break
                 out.append(QueueItem(ident, payload, points, created_ns))
                 total += len(payload)
             cur.close()
+            if damaged:
+                self._remove_damaged(damaged)
             self._inflight = {item.id for item in out}
             return out
+
+    def _remove_damaged(self, ids: list[int]) -> None:
+        """Rows whose payload no longer matches its CRC32: never sent, counted, logged."""
+        log.error("queue %s: %d items are damaged on disk (CRC mismatch) and were dropped", self.topic, len(ids))
+        points = sum(
+            r[0] for r in self._conn.execute(f"SELECT points FROM items WHERE id IN ({','.join('?' * len(ids))})", ids)
+        )
+        self._conn.execute(f"DELETE FROM items WHERE id IN ({','.join('?' * len(ids))})", ids)
+        count, size = self._conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM items WHERE topic = ?", (self.topic,)
+        ).fetchone()
+        self._items, self._bytes = int(count), int(size)
+        self._drops.count(DAMAGED, len(ids), points, episodic=False)
 
     def ack(self, ids: Sequence[int]) -> None:
         """Remove items the receiver acknowledged."""

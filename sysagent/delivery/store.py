@@ -28,6 +28,7 @@ import shutil
 import sqlite3
 import struct
 import time
+import zlib
 from typing import Literal
 
 log = logging.getLogger(__name__)
@@ -43,12 +44,13 @@ CREATE TABLE IF NOT EXISTS items (
     created_ns INTEGER NOT NULL,
     points INTEGER NOT NULL,
     size INTEGER NOT NULL,
-    payload BLOB NOT NULL
+    payload BLOB NOT NULL,
+    crc INTEGER
 );
 CREATE INDEX IF NOT EXISTS items_topic ON items (topic);
 CREATE INDEX IF NOT EXISTS items_age ON items (topic, created_ns);
 """
-_COLUMNS = "id, topic, created_ns, points, size, payload"
+_COLUMNS = "id, topic, created_ns, points, size, payload, crc"
 _DAMAGE_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 
 
@@ -101,10 +103,22 @@ def _open_checked(path: str, synchronous: Synchronous) -> sqlite3.Connection:
         if problems != ["ok"]:
             raise DamagedStore("; ".join(str(p) for p in problems[:3]))
         conn.executescript(_SCHEMA)
+        if "crc" not in _columns(conn):  # a queue file from before rows carried a CRC32
+            conn.execute("ALTER TABLE items ADD COLUMN crc INTEGER")
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _columns(conn: sqlite3.Connection) -> set[str]:
+    return {str(row[1]) for row in conn.execute("PRAGMA table_info(items)")}
+
+
+def checksum(payload: bytes) -> int:
+    """The CRC32 stored with each row: damage SQLite's own checks miss (an overwritten
+    overflow page) shows up as a mismatch."""
+    return zlib.crc32(payload)
 
 
 def set_aside(path: str) -> str:
@@ -130,7 +144,7 @@ def salvage(source: str, dest: sqlite3.Connection) -> tuple[int, int]:
     ends; rows on the damaged pages themselves are lost.
     """
     scratch = source + ".salvage"
-    rows: dict[int, tuple[int, str, int, int, int, bytes]] = {}
+    rows: dict[int, tuple[int, str, int, int, int, bytes, int | None]] = {}
     try:
         for suffix in ("", "-wal"):
             if os.path.exists(source + suffix):
@@ -138,9 +152,10 @@ def salvage(source: str, dest: sqlite3.Connection) -> tuple[int, int]:
         _fit_page_count(scratch)
         src = sqlite3.connect(scratch, timeout=5.0, isolation_level=None)
         try:
+            columns = _COLUMNS if "crc" in _columns(src) else _COLUMNS.replace(", crc", ", NULL")
             for order in ("ASC", "DESC"):
                 try:
-                    for row in src.execute(f"SELECT {_COLUMNS} FROM items ORDER BY id {order}"):
+                    for row in src.execute(f"SELECT {columns} FROM items ORDER BY id {order}"):
                         if _well_formed(row):
                             rows[row[0]] = row
                 except sqlite3.Error:
@@ -154,7 +169,7 @@ def salvage(source: str, dest: sqlite3.Connection) -> tuple[int, int]:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(scratch + suffix)
     dest.execute("BEGIN IMMEDIATE")
-    dest.executemany(f"INSERT INTO items ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", [rows[k] for k in sorted(rows)])
+    dest.executemany(f"INSERT INTO items ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", [rows[k] for k in sorted(rows)])
     dest.execute("COMMIT")
     return len(rows), sum(r[3] for r in rows.values())
 
@@ -175,7 +190,7 @@ def _fit_page_count(path: str) -> None:
 
 
 def _well_formed(row: tuple[object, ...]) -> bool:
-    ident, topic, created_ns, points, size, payload = row
+    ident, topic, created_ns, points, size, payload, crc = row
     return (
         isinstance(ident, int)
         and isinstance(topic, str)
@@ -183,4 +198,5 @@ def _well_formed(row: tuple[object, ...]) -> bool:
         and isinstance(points, int)
         and isinstance(payload, bytes)
         and size == len(payload)
+        and (crc is None or crc == checksum(payload))
     )

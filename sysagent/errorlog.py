@@ -10,9 +10,13 @@ from collections import Counter
 class ErrorLog:
     """Counts errors per source and logs the first of each distinct kind.
 
-    A kind is ``(source, exception type, message)``. When a source succeeds
-    again after failing, one "recovered" line is logged.
+    A kind is ``(source, exception type, message)``; after MAX_KINDS kinds of one
+    source, only the exception type counts, so a message that changes every
+    time (a timestamp, a counter) cannot flood the log or grow the memory.
+    When a source succeeds again after failing, one "recovered" line is logged.
     """
+
+    MAX_KINDS = 16
 
     def __init__(self, logger: logging.Logger) -> None:
         self._logger = logger
@@ -27,6 +31,8 @@ class ErrorLog:
         message = str(exc) if exc is not None else what
         key = (source, kind, message)
         with self._lock:
+            if key not in self._seen and sum(1 for k in self._seen if k[0] == source) >= self.MAX_KINDS:
+                key = (source, kind, "*")
             self.counts[source] += 1
             self._failing.add(source)
             first = key not in self._seen

@@ -55,7 +55,7 @@ class QueueSettings(PluginSettings):
     #: requests are at most this big (a batch is split, queued payloads merged up to it); gRPC's default cap is 4 MiB
     max_batch_bytes: int = Field(default=4_000_000, gt=0)
     backoff_initial: Duration = 0.5
-    backoff_max: Duration = 30.0
+    backoff_max: Duration = 10.0  #: short: a Collector back after an outage is found quickly
     flush_timeout: Duration = 10.0  #: how long shutdown tries to send what is queued
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sysagent.derive import Derivation
 from sysagent.hostfs import HostFS
-from sysagent.model import Batch, ExportResult, MetricSpec, Observation, Resource
+from sysagent.model import Attributes, Batch, ExportResult, MetricSpec, Observation, Resource
 from sysagent.settings import CollectorSettings, PluginSettings, SinkSettings
 
 if TYPE_CHECKING:
@@ -32,8 +32,9 @@ class Collector(Protocol):
 
     metrics: Sequence[MetricSpec]
 
-    def collect(self) -> Iterable[Observation]:
-        """Return this cycle's observations. May raise; the framework isolates it."""
+    def collect(self) -> Iterable[Observation] | Iterable[tuple[str, float, Attributes]]:
+        """Return this cycle's observations (or plain ``(name, value, attributes)`` tuples,
+        which cost less to build). May raise; the framework isolates it."""
         ...
 
 

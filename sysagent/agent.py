@@ -336,9 +336,10 @@ class Agent:
         if self._scheduler is not None:
             self._scheduler.stop(min(5.0, timeout))
         for name, sink in self.sinks.items():
-            remaining = max(0.1, deadline - time.monotonic())
             try:
-                sink.force_flush(remaining)
+                # shutdown sends what it can within the time left (a sink that keeps a
+                # durable queue leaves the rest on disk); no force_flush first, which
+                # would wait out the whole timeout when the receiver is down.
                 sink.shutdown(max(0.1, deadline - time.monotonic()))
             except Exception as e:
                 self.errors.error(f"sink {name!r}", "failed to shut down", e)

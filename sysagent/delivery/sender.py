@@ -82,7 +82,11 @@ class Sender:
         self._wake.set()
 
     def stop(self, timeout: float) -> None:
-        """Keep sending for at most ``timeout`` seconds while there is work and sending works; the rest stays queued."""
+        """Keep sending for at most ``timeout`` seconds while there is work and sending works; the rest stays queued.
+
+        A send that fails during shutdown ends it at once: waiting out a backoff for a
+        receiver that is down would only delay the shutdown.
+        """
         self._deadline = self._clock() + timeout
         self._stop.set()
         self._wake.set()
@@ -194,14 +198,8 @@ class Sender:
                 return
 
     def _pause(self, delay: float) -> bool:
-        """Wait out a backoff; False if stopping and the backoff would end after the stop deadline."""
-        until = self._clock() + delay
+        """Wait out a backoff; False if stopping: at shutdown a failed attempt ends the flush
+        (the receiver is down or refusing), and what is left stays queued for the next start."""
         if not self._stop.is_set():
             self._stop.wait(delay)
-        if self._stop.is_set():
-            if until > self._deadline:
-                return False
-            remaining = until - self._clock()
-            if remaining > 0:
-                self._sleep(remaining)
-        return True
+        return not self._stop.is_set()

@@ -32,12 +32,16 @@ class Alert:
 
 @dataclass(frozen=True)
 class Event:
-    """What one step produced for one alert: a transition, a notification, or both."""
+    """What one step produced for one alert: a transition, a notification, or both.
+
+    ``history`` is what the store records of it (see :func:`state.history`).
+    """
 
     alert: Alert
     transition: state.Transition | None
     notification: Notification | None
     muted: bool
+    history: tuple[state.Transition, ...] = ()
 
 
 class Engine:
@@ -83,7 +87,7 @@ class Engine:
             if decision else None
         if t is None and note is None:
             return []
-        return [Event(a, t, note, is_muted)]
+        return [Event(a, t, note, is_muted, state.history(a.st, t))]
 
     def notification(self, a: Alert, status: str, severity: str, reason: str, why: str, now: float) -> Notification:
         """A notification about this alert, its annotations rendered from the rule's templates."""

@@ -25,6 +25,9 @@ from sysagent.model import Batch, ExportResult
 log = logging.getLogger(__name__)
 _RANK = {"warning": 0, "nodata": 0, "critical": 1}
 Channels = dict[str, tuple[Channel, ChannelSettings]]
+#: History is pruned to its retention this often while running, or after this many new rows.
+PRUNE_EVERY = 600.0
+PRUNE_ROWS = 1000
 
 
 def stale_rule(settings: AlertsSettings) -> Rule:
@@ -55,7 +58,7 @@ class AlertEvaluator:
         self.routes = {r.name: r.channels if r.channels is not None else tuple(channels) for r in rules}
         self.store = Store(store_path(state_dir))
         now = clock()
-        self.store.prune(settings.history.retention, now)
+        self._prune(now)
         self.engine = Engine(rules, policy_config(settings), settings.external_url)
         self.engine.restore(self.store.load_alerts())
         for a in self.engine.alerts.values():
@@ -82,6 +85,10 @@ class AlertEvaluator:
                 remember = getattr(self.channels[name][0], "remember", None)
                 if remember is not None:
                     remember(note)
+
+    def _prune(self, now: float) -> None:
+        self.store.prune(self.settings.history.retention, now)
+        self._pruned_at, self._written = now, 0
 
     def export(self, batch: Batch) -> ExportResult:
         events: list[Event] = []
@@ -120,6 +127,8 @@ class AlertEvaluator:
                     value = (now - last) / max(interval, floor)
                     events.extend(self.engine.observe(stale, (("collector", name),), value, now))
         events.extend(self.engine.tick(now))
+        if now - self._pruned_at >= PRUNE_EVERY or self._written >= PRUNE_ROWS:
+            self._prune(now)
         return events
 
     def _commit(self, events: list[Event], now: float) -> None:
@@ -137,7 +146,7 @@ class AlertEvaluator:
                 if _RANK.get(n.severity, 0) < _RANK.get(cs.min_severity, 0):
                     continue
                 outbox.append((name, e))
-        self.store.record(events, outbox, now)
+        self._written += self.store.record(events, outbox, now)
         if outbox:
             self.outbox.wake()
 

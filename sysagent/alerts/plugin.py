@@ -1,29 +1,49 @@
-"""The built-in alert plugin: registers the channel types and the threshold evaluator."""
+"""The built-in alert plugin: registers the channel types and the threshold evaluator.
+
+It loads by default, so it imports only what validating ``alerts:`` needs (the rule
+and settings models); the evaluator loads when the agent starts it, a channel's
+module when a channel of that type is configured.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from sysagent.alerts.channels.alertmanager import AlertmanagerChannel, AlertmanagerSettings
-from sysagent.alerts.channels.discord import DiscordChannel, DiscordSettings
-from sysagent.alerts.channels.email import EmailChannel, EmailSettings
-from sysagent.alerts.channels.slack import SlackChannel, SlackSettings
-from sysagent.alerts.channels.webhook import WebhookChannel, WebhookSettings
-from sysagent.alerts.evaluator import AlertEvaluator, Channels
+from sysagent.alerts.channels.settings import (
+    AlertmanagerSettings,
+    DiscordSettings,
+    EmailSettings,
+    SlackSettings,
+    WebhookSettings,
+)
 from sysagent.alerts.settings import AlertsSettings, ChannelSettings
 from sysagent.markers import hookimpl
-from sysagent.registry import PluginContext, Registry, bind
+from sysagent.registry import Factory, PluginContext, Registry
+
+if TYPE_CHECKING:  # the evaluator (engine, store, outbox) loads when the agent starts it, not to validate config
+    from sysagent.alerts.evaluator import AlertEvaluator, Channels
+
+
+def _lazy(module: str, cls: str) -> Factory:
+    """A factory that imports the channel's module only when a channel of that type is configured."""
+
+    def factory(settings: Any, ctx: PluginContext) -> Any:
+        return getattr(importlib.import_module(f"sysagent.alerts.channels.{module}"), cls)(settings, ctx)
+
+    return factory
 
 
 @hookimpl
 def sysagent_alert_channels(registry: Registry) -> None:
-    registry.add_alert_channel("slack", bind(SlackChannel), settings=SlackSettings)
-    registry.add_alert_channel("discord", bind(DiscordChannel), settings=DiscordSettings)
-    registry.add_alert_channel("webhook", bind(WebhookChannel), settings=WebhookSettings)
-    registry.add_alert_channel("email", bind(EmailChannel), settings=EmailSettings)
-    registry.add_alert_channel("alertmanager", bind(AlertmanagerChannel), settings=AlertmanagerSettings)
+    registry.add_alert_channel("slack", _lazy("slack", "SlackChannel"), settings=SlackSettings)
+    registry.add_alert_channel("discord", _lazy("discord", "DiscordChannel"), settings=DiscordSettings)
+    registry.add_alert_channel("webhook", _lazy("webhook", "WebhookChannel"), settings=WebhookSettings)
+    registry.add_alert_channel("email", _lazy("email", "EmailChannel"), settings=EmailSettings)
+    registry.add_alert_channel("alertmanager", _lazy("alertmanager", "AlertmanagerChannel"),
+                               settings=AlertmanagerSettings)
 
 
 @hookimpl
@@ -62,4 +82,6 @@ def build_channels(settings: AlertsSettings, registry: Registry | None, ctx: Any
 
 def build(settings: AlertsSettings, ctx: PluginContext) -> AlertEvaluator:
     """The evaluator factory the agent calls with the validated ``alerts:`` section."""
+    from sysagent.alerts.evaluator import AlertEvaluator
+
     return AlertEvaluator(settings, ctx.state_dir, build_channels(settings, ctx.registry, ctx))

@@ -31,6 +31,8 @@ class AlertState:
     last_sent: dict[str, float] = field(default_factory=dict)
     flips: list[float] = field(default_factory=list)
     flapping: bool = False
+    #: [at, value, threshold] of the inactive -> pending change, kept out of history until it fires.
+    pending_row: list[float | None] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -48,6 +50,29 @@ class Transition:
     threshold: float | None
     reason: str  #: pending | cleared | first | severity_changed | resolved | nodata
     why: str
+
+
+def history(st: AlertState, t: Transition | None) -> tuple[Transition, ...]:
+    """The rows history keeps for a transition ``observe``/``missing`` returned.
+
+    A pending that clears before its ``for`` is no history: a series hovering around its
+    threshold would write a row per sample. Its start stays in the (persisted) state and
+    is written, with its own time and value, just before the firing it leads to.
+    """
+    if t is None:
+        return ()
+    if t.new == "pending":
+        st.pending_row = [t.at, t.value, t.threshold]
+        return ()
+    if t.old != "pending":
+        return (t,)
+    row, st.pending_row = st.pending_row, []
+    if not t.new.startswith("firing"):
+        return ()
+    if len(row) != 3:  # state saved before pending rows were deferred
+        return (t,)
+    at, value, threshold = row
+    return Transition(at if at is not None else t.at, "inactive", "pending", value, threshold, "pending", ""), t
 
 
 def _threshold(rule: Rule, severity: str) -> float | None:

@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS mutes (id INTEGER PRIMARY KEY, matchers TEXT NOT NULL
     ends REAL NOT NULL, creator TEXT NOT NULL, comment TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS channels (name TEXT PRIMARY KEY, target TEXT NOT NULL, disabled TEXT NOT NULL);
 """
+CACHE_KIB = 256
+WAL_LIMIT = 1 << 20
 
 
 def store_path(state_dir: str) -> str:
@@ -58,6 +60,10 @@ class Store:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        # The agent is long-running: keep SQLite's page cache small (default 2 MB) and the WAL file
+        # truncated after checkpoints; history is written a few rows at a time and rarely read here.
+        self._db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        self._db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
         self._db.executescript(SCHEMA)
 
     @contextmanager
@@ -84,24 +90,30 @@ class Store:
         rows = self.query("SELECT rule, labels, state FROM alerts")
         return [Alert(r["rule"], json.loads(r["labels"]), AlertState(**json.loads(r["state"]))) for r in rows]
 
-    def record(self, events: Iterable[Event], outbox: Iterable[tuple[str, Event]], now: float) -> None:
-        """Persist the alerts' new state, their transitions and the notifications to deliver, atomically."""
+    def record(self, events: Iterable[Event], outbox: Iterable[tuple[str, Event]], now: float) -> int:
+        """Persist the alerts' new state, their history rows and the notifications to deliver, atomically.
+
+        Returns how many rows were added (history and outbox), so the caller can prune in proportion.
+        """
+        rows = 0
         with self.tx() as db:
             for e in events:
                 a = e.alert
                 db.execute("INSERT OR REPLACE INTO alerts VALUES (?,?,?,?,?)",
                            (a.fingerprint, a.rule, json.dumps(a.labels), json.dumps(asdict(a.st)), now))
-                t = e.transition
-                if t is not None:
+                for t in e.history:
                     db.execute("INSERT INTO transitions (at, fingerprint, rule, labels, old, new, value, threshold,"
                                " reason, why, muted) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                                (t.at, a.fingerprint, a.rule, json.dumps(a.labels), t.old, t.new, t.value,
                                 t.threshold, t.reason, t.why, int(e.muted)))
+                    rows += 1
             queued = time.time()  # the outbox runs on real time, whatever clock evaluates the rules
             for channel, e in outbox:
                 assert e.notification is not None
                 db.execute("INSERT INTO outbox (channel, notification, created, next_at) VALUES (?,?,?,?)",
                            (channel, e.notification.to_json(), queued, queued))
+                rows += 1
+        return rows
 
     def save_states(self, alerts: Iterable[Alert], now: float) -> None:
         with self.tx() as db:

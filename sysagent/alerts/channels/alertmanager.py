@@ -15,19 +15,9 @@ import time
 from collections.abc import Callable
 
 from sysagent.alerts.channels.base import Delivery, post_json, secret_id
+from sysagent.alerts.channels.settings import AlertmanagerSettings as AlertmanagerSettings  # re-exported
 from sysagent.alerts.notification import Notification, prometheus_labels, rfc3339
-from sysagent.alerts.settings import WebhookUrlSettings
 from sysagent.registry import PluginContext
-from sysagent.settings import Duration
-
-
-class AlertmanagerSettings(WebhookUrlSettings):
-    """``url`` is Alertmanager's base URL, e.g. http://127.0.0.1:9093."""
-
-    type: str = "alertmanager"
-    resend_interval: Duration = 60.0
-    evaluation_interval: Duration = 60.0
-    resolved_resend_for: Duration = 300.0
 
 
 class AlertmanagerChannel:

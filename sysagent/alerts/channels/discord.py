@@ -10,19 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from sysagent.alerts.channels.base import Delivery, post_json, secret_id
+from sysagent.alerts.channels.settings import DiscordSettings as DiscordSettings  # re-exported
 from sysagent.alerts.notification import Notification, rfc3339
-from sysagent.alerts.settings import WebhookUrlSettings
 from sysagent.registry import PluginContext
 
 MAX_EMBEDS = 10
 MAX_TOTAL = 6000
 LIMITS = {"title": 256, "description": 4096, "field_name": 256, "field_value": 1024, "footer": 2048}
 _COLOR = {"critical": 0xE01E5A, "warning": 0xECB22E, "nodata": 0x808080, "resolved": 0x2EB67D}
-
-
-class DiscordSettings(WebhookUrlSettings):
-    type: str = "discord"
-    username: str | None = None
 
 
 def _cut(text: str, limit: int) -> str:

@@ -6,34 +6,17 @@ The password never appears in errors (smtplib does not echo it).
 
 from __future__ import annotations
 
-import html
-from typing import TYPE_CHECKING, Literal
-
-from pydantic import Field, SecretStr
+from typing import TYPE_CHECKING
 
 from sysagent.alerts.channels.base import Delivery, secret_id
+from sysagent.alerts.channels.settings import EmailSettings as EmailSettings  # re-exported
 from sysagent.alerts.notification import Notification, rfc3339
-from sysagent.alerts.settings import ChannelSettings
 from sysagent.registry import PluginContext
 
-if TYPE_CHECKING:  # smtplib, ssl and email load only when a mail is sent (they cost memory)
+if TYPE_CHECKING:  # smtplib, ssl, email and html load only when a mail is sent (they cost memory)
     import smtplib
     import ssl
     from email.message import EmailMessage
-
-
-class EmailSettings(ChannelSettings):
-    model_config = ChannelSettings.model_config | {"validate_by_name": True, "validate_by_alias": True}
-
-    type: str = "email"
-    host: str
-    port: int | None = None  #: default 465 for ssl, else 587 (25 with security none)
-    security: Literal["starttls", "ssl", "none"] = "starttls"
-    username: str | None = None
-    password: SecretStr | None = None
-    from_: str = Field(alias="from")
-    to: tuple[str, ...] = Field(min_length=1)
-    ca_file: str | None = None  #: trust this CA (a private relay) instead of the system's
 
 
 def fmt(v: float | None) -> str:
@@ -49,6 +32,7 @@ def _rows(note: Notification) -> list[tuple[str, str]]:
 def message(note: Notification, sender: str, to: tuple[str, ...]) -> EmailMessage:
     """The email for one notification: subject, a text part and an HTML part."""
     import email.policy
+    import html  # html.entities alone is ~400 KB of heap: not at import
     from email.message import EmailMessage
 
     # Python folds a long subject as "Subject:\n <text>", which readers show with a leading space.

@@ -9,18 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from sysagent.alerts.channels.base import Delivery, post_json, secret_id
+from sysagent.alerts.channels.settings import SlackSettings as SlackSettings  # re-exported
 from sysagent.alerts.notification import Notification, rfc3339
-from sysagent.alerts.settings import WebhookUrlSettings
 from sysagent.registry import PluginContext
 
 _EMOJI = {"critical": ":red_circle:", "warning": ":warning:", "nodata": ":grey_question:"}
 _SECTION_MAX = 3000  # Slack's limit for a section's text
-
-
-class SlackSettings(WebhookUrlSettings):
-    type: str = "slack"
-    username: str | None = None
-    channel: str | None = None
 
 
 def _fmt(value: float | None) -> str:

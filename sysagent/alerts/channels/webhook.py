@@ -5,23 +5,14 @@ written for Alertmanager work unchanged; ``format: sysagent`` posts the notifica
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
-
-from pydantic import SecretStr
+from typing import Any
 
 from sysagent.alerts.channels.base import Delivery, post, secret_id
+from sysagent.alerts.channels.settings import WebhookSettings as WebhookSettings  # re-exported
 from sysagent.alerts.notification import Notification, prometheus_labels, rfc3339
-from sysagent.alerts.settings import WebhookUrlSettings
 from sysagent.registry import PluginContext
 
 ZERO_TIME = "0001-01-01T00:00:00Z"  # what Alertmanager sends as endsAt of a firing alert
-
-
-class WebhookSettings(WebhookUrlSettings):
-    type: str = "webhook"
-    format: Literal["alertmanager", "sysagent"] = "alertmanager"
-    receiver: str = "sysagent"
-    headers: dict[str, SecretStr] = {}  #: e.g. Authorization; kept out of logs like the URL
 
 
 def alertmanager_v4(note: Notification, receiver: str) -> dict[str, Any]:

@@ -114,6 +114,9 @@ def outage(otelcol_bin: Path, backends: Stack, tmp_path_factory: pytest.TempPath
         wait_for("every agent to drain its queue", all_drained, timeout=120, interval=0.2)
         o.healthz_after = plain.healthz()[0]
         o.bounded_status = bounded.otlp_status()
+        dropped = sum(o.bounded_status["dropped"].values())
+        # the agent's own metrics are sampled every 5 s: let one sample follow the last drop
+        wait_for("sysagent.* to report the drops", lambda: _last_dropped(bounded.lines()) >= dropped, timeout=20)
         time.sleep(2)
         for a in agents:
             assert a.process is not None

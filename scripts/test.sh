@@ -32,7 +32,7 @@ python3 -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
   | grep -v -e "Running pip as the 'root' user" -e "^$" || true
 
 echo "test.sh: ruff"
-python3 -m ruff check sysagent tests bench examples plugins
+python3 -m ruff check .
 echo "test.sh: mypy --strict"
 python3 -m mypy
 echo "test.sh: pytest"

@@ -27,27 +27,19 @@ import pluggy
 
 from sysagent import hookspecs
 from sysagent._version import __version__
+from sysagent.collectors import BUILTIN_COLLECTORS
 from sysagent.config import PluginsSection, suggest
 from sysagent.errors import ConfigError
 from sysagent.markers import PROJECT
 from sysagent.registry import Registry
+from sysagent.sinks import BUILTIN_SINKS
 
+#: Every built-in plugin module, in load order: the collectors, the agent's own
+#: metrics, the sinks, then the alert plugin.
 BUILTIN_PLUGINS: tuple[str, ...] = (
-    "sysagent.collectors.host",
-    "sysagent.collectors.cpu",
-    "sysagent.collectors.load",
-    "sysagent.collectors.memory",
-    "sysagent.collectors.paging",
-    "sysagent.collectors.filesystem",
-    "sysagent.collectors.disk",
-    "sysagent.collectors.network",
-    "sysagent.collectors.connections",
-    "sysagent.collectors.system",
+    *BUILTIN_COLLECTORS,
     "sysagent.selfmetrics",
-    "sysagent.sinks.console",
-    "sysagent.sinks.file",
-    "sysagent.sinks.prometheus",
-    "sysagent.sinks.otlp",
+    *BUILTIN_SINKS,
     "sysagent.alerts.plugin",
 )
 

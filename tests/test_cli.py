@@ -7,11 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers import free_port, wait_for
 
 from sysagent import __version__
 
@@ -106,23 +106,6 @@ def test_config_validate_good_file(subprocess_env: dict[str, str], tmp_path: Pat
     cfg.write_text("collectors:\n  cpu: {interval: 10s, per_cpu: false}\n")
     r = run(["config", "validate", str(cfg)], subprocess_env)
     assert (r.returncode, r.stdout.strip()) == (0, f"{cfg}: ok")
-
-
-def wait_for(predicate: object, timeout: float = 20) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_run_writes_json_lines_reloads_on_sighup_and_stops_on_sigterm(

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from fakeplugins import sinkplug
+from helpers import free_port, wait_for
 
 from sysagent import Agent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def get(url: str) -> tuple[int, dict[str, object]]:
@@ -39,15 +32,6 @@ def make(tmp_path: Path, port: int, modules: list[str], **extra: object) -> Agen
         **extra,
     }
     return Agent.from_config(cfg, builtins=("sysagent.selfmetrics",))
-
-
-def wait_for(predicate: object, timeout: float = 20) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_healthy_agent_answers_200_and_status_prints_it(tmp_path: Path, subprocess_env: dict[str, str]) -> None:

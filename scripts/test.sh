@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-DEBS=(prometheus influxdb influxdb-client prometheus-alertmanager prometheus-node-exporter)
+# Debian packages: one per line in scripts/debs.d/*.txt (one file per part of the project).
+mapfile -t DEBS < <(cat scripts/debs.d/*.txt | sed -e 's/#.*//' -e '/^[[:space:]]*$/d' | sort -u)
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 
@@ -30,6 +31,14 @@ export SYSAGENT_OTELCOL
 echo "test.sh: installing Python packages"
 python3 -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
   | grep -v -e "Running pip as the 'root' user" -e "^$" || true
+
+# Further set-up steps (the container image, first-party plugins, ...): each
+# scripts/setup.d/*.sh is idempotent and runs in name order.
+for step in scripts/setup.d/*.sh; do
+  [ -e "$step" ] || continue
+  echo "test.sh: $(basename "$step")"
+  bash "$step"
+done
 
 echo "test.sh: ruff"
 python3 -m ruff check .

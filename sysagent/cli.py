@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sysagent._version import __version__
-from sysagent.errors import ConfigError
+from sysagent.errors import ConfigError, PluginError
 
 EXIT_BAD_INPUT = 2
 
@@ -30,6 +30,7 @@ def _config_arg(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sysagent", description="A pluggable host-metrics agent that speaks OTLP.")
     parser.add_argument("--version", action="version", version=f"sysagent {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of a plugin's crash")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="collect and export until SIGINT or SIGTERM")
@@ -52,23 +53,30 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("file")
     validate.set_defaults(func=cmd_validate)
 
-    for extra in ("sysagent.status", "sysagent.alerts.cli"):
-        try:
-            module = __import__(extra, fromlist=["add_cli"])
-        except ImportError:
-            continue
-        module.add_cli(sub)
+    from sysagent import status
+
+    status.add_cli(sub)
+    _plugin_commands(sub)
     return parser
 
 
-def _agent(path: str | None, overrides: dict[str, Any] | None = None) -> Any:
+def _plugin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Sub-commands plugins add with ``sysagent_commands`` (the plugins of the default config)."""
+    from sysagent import plugins as plugins_mod
+    from sysagent.config import PluginsSection
+
+    try:
+        loaded = plugins_mod.load(PluginsSection())
+    except ConfigError:
+        return  # the command that loads the config will report it
+    loaded.call("sysagent_commands", subparsers=sub)
+
+
+def _agent(path: str | None) -> Any:
     from sysagent import config as config_mod
     from sysagent.agent import Agent
 
-    cfg = config_mod.load(path)
-    if overrides:
-        cfg = cfg.model_copy(update=overrides)
-    return Agent(cfg)
+    return Agent(config_mod.load(path))
 
 
 def _run_config(args: argparse.Namespace) -> Any:
@@ -125,19 +133,25 @@ def _reload(agent: Any, args: argparse.Namespace, logger: logging.Logger) -> Any
     from sysagent.agent import Agent
 
     try:
-        new = Agent(_run_config(args))
-    except ConfigError as e:
+        new = Agent(_run_config(args), previous=agent)
+    except (ConfigError, PluginError) as e:
         logger.error("reload rejected, keeping the running config: %s", e)
         return agent
+    except Exception as e:  # a plugin's factory crashed: still keep the running agent
+        logger.error("reload rejected, keeping the running config: %s: %s", type(e).__name__, e,
+                     exc_info=args.debug)
+        return agent
     new.take_over(agent)
-    new.start()
     logger.info("reloaded %s: %d collectors, sinks: %s", new.config.source, len(new.runners), ", ".join(new.sinks))
     return new
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
     agent = _agent(args.config)
-    snap = agent.collect_once()
+    try:
+        snap = agent.collect_once()
+    finally:
+        agent.discard()
     if args.format == "json":
         json.dump(snap.to_json_obj(), sys.stdout, separators=(",", ":"))
         sys.stdout.write("\n")
@@ -171,9 +185,12 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sysagent.agent import Agent
+    """Everything ``run`` checks before it builds anything: plugins, every section, files, extras."""
+    from sysagent import build
+    from sysagent import config as config_mod
+    from sysagent.plugins import BUILTIN_PLUGINS
 
-    Agent.from_config(args.file)
+    build.plan(config_mod.load(args.file), builtins=BUILTIN_PLUGINS)
     print(f"{args.file}: ok")
     return 0
 
@@ -191,6 +208,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print(f"sysagent: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except PluginError as e:
+        if args.debug or logging.getLogger("sysagent").isEnabledFor(logging.DEBUG):
+            import traceback
+
+            traceback.print_exception(e.error, file=sys.stderr)
+        print(f"sysagent: error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

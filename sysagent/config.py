@@ -85,17 +85,26 @@ class PluginsSection(_Strict):
     autoload: bool = True
 
 
-class Config(_Strict):
-    """The whole config file. Plugin sections stay raw here and are checked later."""
+class Config(BaseModel):
+    """The whole config file. Plugin sections stay raw here and are checked later.
+
+    Top-level keys other than the fields below are sections owned by plugins
+    (``alerts:``); :func:`sysagent.build.plan` rejects those no plugin owns.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     agent: AgentSection = Field(default_factory=AgentSection)
     plugins: PluginsSection = Field(default_factory=PluginsSection)
     collectors: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
     #: None: the sinks registered as enabled by default. A mapping: exactly these sinks.
     sinks: dict[str, dict[str, Any] | None] | None = None
-    alerts: dict[str, Any] | None = None
     #: Where this config came from (a file name, or "<defaults>"/"<dict>").
     source: str = "<defaults>"
+
+    def sections(self) -> dict[str, Any]:
+        """The plugin-owned top-level sections, raw (``{"alerts": {...}}``)."""
+        return dict(self.model_extra or {})
 
 
 def load(path: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None) -> Config:
@@ -134,10 +143,25 @@ def from_dict(raw: Any, *, source: str = "<dict>", env: Mapping[str, str] | None
         raise error_from_validation(e, Config, source) from None
 
 
-def validate_section(model: type[PluginSettings], raw: Mapping[str, Any] | None, *, source: str, prefix: str) -> Any:
-    """Validate one plugin's section against its settings model."""
+def validate_section(
+    model: type[PluginSettings],
+    raw: Any,
+    *,
+    source: str,
+    prefix: str,
+    context: Mapping[str, Any] | None = None,
+) -> Any:
+    """Validate one plugin's section against its settings model.
+
+    ``context`` reaches the model's validators as ``info.context``: the plugin
+    ``registry`` (to check references to other plugins' registrations) and ``host``.
+    """
+    if raw is not None and not isinstance(raw, Mapping):
+        raise ConfigError(f"must be a mapping, not {type(raw).__name__}", source=source, field=prefix)
     try:
-        return model.model_validate(dict(raw or {}))
+        return model.model_validate(dict(raw or {}), context=dict(context or {}))
+    except ConfigError as e:  # a validator that checks against other plugins names its own field
+        raise e.with_source(source) from None
     except ValidationError as e:
         raise error_from_validation(e, model, source, prefix) from None
 

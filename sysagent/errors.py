@@ -24,3 +24,12 @@ class ConfigError(Exception):
         if self.source:
             return self
         return ConfigError(self.message, source=source, field=self.field)
+
+
+class PluginError(Exception):
+    """A plugin's hook raised. ``str(error)`` names the plugin and the hook in one line;
+    the original exception (and its traceback, shown with ``--debug``) is ``error``."""
+
+    def __init__(self, plugin: str, hook: str, error: BaseException) -> None:
+        super().__init__(f"plugin {plugin!r}: {hook} failed: {type(error).__name__}: {error}")
+        self.plugin, self.hook, self.error = plugin, hook, error

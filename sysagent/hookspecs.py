@@ -8,6 +8,7 @@ Hooks are called at start-up, on reload and at shutdown, never per data point.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,17 @@ if TYPE_CHECKING:
     from sysagent.registry import Registry
 
 hookspec = pluggy.HookspecMarker("sysagent")
+
+
+@hookspec(historic=True)
+def sysagent_addhooks(pluginmanager: pluggy.PluginManager) -> None:
+    """Add hook specifications of your own with ``pluginmanager.add_hookspecs(module)``.
+
+    Called once, after every plugin is registered and before hooks are checked.
+    A hook you add whose only argument is ``registry`` is called at registration
+    time like :func:`sysagent_collectors`: the alert plugin adds
+    ``sysagent_alert_channels(registry)`` this way. Returns nothing.
+    """
 
 
 @hookspec
@@ -39,23 +51,6 @@ def sysagent_sinks(registry: Registry) -> None:
     Called once when plugins are loaded, before the config is validated. A sink
     runs when ``sinks.<name>`` is in the config (or by default, if it says so
     and the config has no ``sinks:`` section). Returns nothing.
-    """
-
-
-@hookspec
-def sysagent_alert_channels(registry: Registry) -> None:
-    """Register alert notification channel types with ``registry.add_alert_channel``.
-
-    Called once when plugins are loaded. The alert plugin creates channels of
-    these types from ``alerts.channels`` in the config. Returns nothing.
-    """
-
-
-@hookspec
-def sysagent_alert_evaluators(registry: Registry) -> None:
-    """Register alert evaluators with ``registry.add_alert_evaluator``.
-
-    Called once when plugins are loaded. Returns nothing.
     """
 
 
@@ -85,3 +80,15 @@ def sysagent_started(agent: Agent) -> None:
 @hookspec
 def sysagent_stopping(agent: Agent) -> None:
     """Called when the agent starts shutting down, before sinks are flushed. Returns nothing."""
+
+
+@hookspec
+def sysagent_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``sysagent`` sub-commands with ``subparsers.add_parser(name, help=...)``.
+
+    Called when the command line is parsed, for every plugin that loads with the
+    default config (entry points included). Set ``func`` on the parser with
+    ``set_defaults(func=...)``: it gets the parsed arguments and returns the exit
+    status; a :class:`sysagent.ConfigError` it raises is printed as one line.
+    Returns nothing.
+    """

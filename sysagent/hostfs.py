@@ -3,6 +3,10 @@
 Every built-in collector reads through a :class:`HostFS` it gets in its
 constructor, so the ``agent.host_root`` setting points all of them at the host,
 and tests point them at a fake tree of /proc and /sys files.
+
+Paths are always the host's: ``host.read("/proc/pressure/cpu")`` and
+``host.read("proc", "pressure", "cpu")`` both read ``<root>/proc/pressure/cpu``.
+A path that would leave the root (``..``) is refused with :class:`ValueError`.
 """
 
 from __future__ import annotations
@@ -18,8 +22,16 @@ class HostFS:
     root: str = "/"
 
     def path(self, *parts: str) -> str:
-        """Join ``parts`` (e.g. ``"proc", "stat"``) under the root."""
-        return os.path.join(self.root, *parts)
+        """The path of a host file here: ``parts`` (``"proc", "stat"`` or ``"/proc/stat"``) under the root.
+
+        Absolute parts stay under the root, unlike :func:`os.path.join`, which
+        would drop everything before them (and so read the container's own file).
+        """
+        joined = "/".join(parts)
+        if ".." in joined.split("/"):
+            raise ValueError(f"path {joined!r} leaves the host root")
+        rel = joined.lstrip("/")
+        return os.path.join(self.root, rel)
 
     @property
     def proc(self) -> str:
@@ -45,4 +57,4 @@ class HostFS:
         """The path at which a host mountpoint is visible from here (for statvfs)."""
         if self.root == "/":
             return mountpoint
-        return os.path.join(self.root, mountpoint.lstrip("/"))
+        return self.path(mountpoint)

@@ -1,7 +1,6 @@
 """Loading plugins, in a documented order, into one pluggy plugin manager.
 
-Load order (later plugins' hooks are called first by pluggy, but registrations
-are made in this order, and :func:`load` records it):
+Load order (registrations and batches follow it):
 
 1. the built-in plugins, in the order of :data:`BUILTIN_PLUGINS`;
 2. modules named in the config's ``plugins.modules``, in the order listed;
@@ -9,18 +8,21 @@ are made in this order, and :func:`load` records it):
 4. entry points of the ``sysagent`` group, sorted by name, unless
    ``plugins.autoload`` is false or ``SYSAGENT_DISABLE_PLUGIN_AUTOLOAD`` is set.
 
-A plugin named in ``plugins.disable`` is not registered at all. A misspelled hook
-(a ``sysagent_*`` function pluggy does not know) fails start-up.
+Then ``sysagent_addhooks`` lets plugins add hook specifications of their own,
+a misspelled hook (a ``sysagent_*`` function pluggy does not know) fails, and
+every hook whose only argument is ``registry`` is called through pluggy, so
+hook wrappers, ``tryfirst``/``trylast`` and implementations that take fewer
+arguments behave as pluggy documents. A plugin whose hook raises is named.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from types import ModuleType
 from typing import Any
 
 import pluggy
@@ -29,13 +31,13 @@ from sysagent import hookspecs
 from sysagent._version import __version__
 from sysagent.collectors import BUILTIN_COLLECTORS
 from sysagent.config import PluginsSection, suggest
-from sysagent.errors import ConfigError
+from sysagent.errors import ConfigError, PluginError
 from sysagent.markers import PROJECT
 from sysagent.registry import Registry
 from sysagent.sinks import BUILTIN_SINKS
 
 #: Every built-in plugin module, in load order: the collectors, the agent's own
-#: metrics, the sinks, then the alert plugin.
+#: metrics, the sinks, then the plugins that own a config section of their own.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     *BUILTIN_COLLECTORS,
     "sysagent.selfmetrics",
@@ -44,7 +46,6 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
 )
 
 AUTOLOAD_ENV = "SYSAGENT_DISABLE_PLUGIN_AUTOLOAD"
-_REGISTRATION_HOOKS = ("sysagent_collectors", "sysagent_sinks", "sysagent_alert_channels", "sysagent_alert_evaluators")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,16 @@ class LoadedPlugins:
             if p.name == name:
                 return p
         return PluginInfo(name, "unknown", name)
+
+    def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
+        """Call a hook through pluggy; a plugin's exception becomes a :class:`PluginError` naming it."""
+        hook = getattr(self.manager.hook, hook_name)
+        try:
+            return list(hook(**kwargs))
+        except (ConfigError, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            raise PluginError(culprit(self.manager, hook_name, e), hook_name, e) from e
 
 
 def builtin_name(module: str) -> str:
@@ -124,20 +135,73 @@ def load(
             f"unknown plugin {bad!r}{suggest(bad, [c[0] for c in candidates])}", source=source, field="plugins.disable"
         )
     try:
+        pm.hook.sysagent_addhooks.call_historic(kwargs={"pluginmanager": pm})
+    except Exception as e:
+        raise PluginError(culprit(pm, "sysagent_addhooks", e), "sysagent_addhooks", e) from None
+    try:
         pm.check_pending()
     except pluggy.PluginValidationError as e:
         name = pm.get_name(e.plugin) or "?"
         raise ConfigError(f"plugin {name!r}: {e}", source=source, field="plugins") from None
-    for hook_name in _REGISTRATION_HOOKS:
-        _call_registration(pm, hook_name, result.registry, source)
+    result.registry.owners = _owners(pm)
+    for hook_name in registration_hooks(pm):
+        try:
+            result.call(hook_name, registry=result.registry)
+        except PluginError as e:
+            if isinstance(e.error, ValueError):  # a clash or a bad registration: the plugin's message
+                raise ConfigError(str(e.error), source=source, field="plugins") from None
+            raise
+    result.registry.reorder([p.name for p in result.loaded])
     return result
+
+
+def registration_hooks(pm: pluggy.PluginManager) -> list[str]:
+    """Every hook whose only argument is ``registry``: sysagent's own first, then plugins' own."""
+    names = []
+    for name in dir(pm.hook):
+        caller = getattr(pm.hook, name)
+        spec = getattr(caller, "spec", None)
+        if name.startswith("sysagent_") and spec is not None and tuple(spec.argnames) == ("registry",):
+            names.append(name)
+    own = [n for n in ("sysagent_collectors", "sysagent_sinks") if n in names]
+    return own + sorted(set(names) - set(own))
+
+
+def _owners(pm: pluggy.PluginManager) -> dict[types.CodeType, str]:
+    """Code object of every hook implementation -> its plugin's name."""
+    owners: dict[types.CodeType, str] = {}
+    for name in dir(pm.hook):
+        caller = getattr(pm.hook, name)
+        if not name.startswith("sysagent_") or not hasattr(caller, "get_hookimpls"):
+            continue
+        for impl in caller.get_hookimpls():
+            code = getattr(impl.function, "__code__", None)
+            if code is not None:
+                owners[code] = impl.plugin_name
+    return owners
+
+
+def culprit(pm: pluggy.PluginManager, hook_name: str, error: BaseException) -> str:
+    """The plugin whose implementation of ``hook_name`` raised ``error`` (innermost on the traceback)."""
+    impls: dict[types.CodeType, str] = {}
+    caller = getattr(pm.hook, hook_name, None)
+    for impl in caller.get_hookimpls() if caller is not None else ():
+        code = getattr(impl.function, "__code__", None)
+        if code is not None:
+            impls[code] = impl.plugin_name
+    found = "?"
+    tb = error.__traceback__
+    while tb is not None:
+        found = impls.get(tb.tb_frame.f_code, found)
+        tb = tb.tb_next
+    return found
 
 
 def _object_name(plugin: object) -> str:
     return str(getattr(plugin, "name", None) or type(plugin).__name__.lower())
 
 
-def _import(name: str, target: Any, source: str) -> ModuleType | Any:
+def _import(name: str, target: Any, source: str) -> types.ModuleType | Any:
     try:
         if isinstance(target, str):
             return importlib.import_module(target)
@@ -148,13 +212,4 @@ def _import(name: str, target: Any, source: str) -> ModuleType | Any:
         raise ConfigError(f"plugin {name!r} failed to import: {type(e).__name__}: {e}", source=source) from None
 
 
-def _call_registration(pm: pluggy.PluginManager, hook_name: str, registry: Registry, source: str) -> None:
-    """Call one registration hook plugin by plugin, in load order, noting who registered what."""
-    hook = getattr(pm.hook, hook_name)
-    for impl in hook.get_hookimpls():  # registration order (pluggy calls them in reverse)
-        registry.current_plugin = impl.plugin_name
-        try:
-            impl.function(registry=registry)
-        except ValueError as e:
-            raise ConfigError(str(e), source=source, field="plugins") from None
-    registry.current_plugin = ""
+__all__: list[str] = ["BUILTIN_PLUGINS", "LoadedPlugins", "PluginInfo", "load"]

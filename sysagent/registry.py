@@ -8,7 +8,8 @@ the factory with the validated settings and a :class:`PluginContext`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -65,9 +66,15 @@ class PluginContext:
     registry: Registry | None = None
     #: Arbitrary shared services (e.g. the agent's self-metrics); keyed by name.
     services: dict[str, Any] = field(default_factory=dict)
+    #: The sinks built so far, by name: collectors are built after the sinks, so a
+    #: plugin's collector can report on its own sink (the alert plugin's state metric).
+    sinks: Mapping[str, Any] = field(default_factory=dict)
 
 
 Factory = Callable[[Any, PluginContext], Any]
+#: What a plugin needs importable: ``(module, pip requirement)`` pairs, or a function of
+#: its validated settings returning them (e.g. grpcio only for ``protocol: grpc``).
+Requires = Sequence[tuple[str, str]] | Callable[[Any], Iterable[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -85,17 +92,41 @@ class Entry:
     interval: float = 0.0
     timeout: float | None = None
     default_enabled: bool = True
+    #: A sink configured by a top-level config section of this name instead of ``sinks.<name>``.
+    section: str | None = None
+    requires: Requires = ()
+
+    def requirements(self, settings: Any) -> list[tuple[str, str]]:
+        """The ``(module, pip requirement)`` pairs this entry needs with these settings."""
+        return list(self.requires(settings) if callable(self.requires) else self.requires)
 
 
 class Registry:
     """Collects registrations from all plugins; names are unique per kind."""
 
-    def __init__(self) -> None:
-        self.entries: dict[str, dict[str, Entry]] = {"collector": {}, "sink": {}, "channel": {}, "evaluator": {}}
-        self.current_plugin = ""
+    def __init__(self, owners: Mapping[Any, str] | None = None) -> None:
+        self.entries: dict[str, dict[str, Entry]] = {"collector": {}, "sink": {}}
+        #: hook implementation code objects -> plugin name, to know who registers what
+        self.owners: Mapping[Any, str] = owners or {}
+
+    @property
+    def current_plugin(self) -> str:
+        """The plugin whose hook implementation is registering right now.
+
+        Registration hooks are called through pluggy (so wrappers, ``tryfirst`` and
+        implementations taking fewer arguments work as pluggy documents); the caller
+        is found on the stack among the known hook implementations.
+        """
+        frame = sys._getframe(1)
+        while frame is not None:
+            owner = self.owners.get(frame.f_code)
+            if owner is not None:
+                return owner
+            frame = frame.f_back  # type: ignore[assignment]
+        return ""
 
     def _add(self, entry: Entry) -> None:
-        table = self.entries[entry.kind]
+        table = self.entries.setdefault(entry.kind, {})
         if entry.name in table:
             other = table[entry.name].plugin
             raise ValueError(f"{entry.kind} {entry.name!r} is registered by both {other!r} and {entry.plugin!r}")
@@ -109,36 +140,65 @@ class Registry:
         settings: type[CollectorSettings] = CollectorSettings,
         interval: float = 5.0,
         timeout: float | None = None,
+        requires: Requires = (),
     ) -> None:
         """Register a collector. ``interval`` is the default in seconds (0: once at start,
-        and its observations become resource attributes)."""
-        self._add(Entry("collector", name, factory, settings, self.current_plugin, interval, timeout))
+        and its observations become resource attributes). A factory may return None:
+        the collector then does not run (e.g. its plugin's sink is off)."""
+        self._add(
+            Entry("collector", name, factory, settings, self.current_plugin, interval, timeout, requires=requires)
+        )
 
     def add_sink(
         self,
         name: str,
         factory: Factory,
         *,
-        settings: type[SinkSettings] = SinkSettings,
+        settings: type[PluginSettings] = SinkSettings,
         default_enabled: bool = False,
+        section: str | None = None,
+        requires: Requires = (),
     ) -> None:
         """Register a sink. It runs when named under ``sinks:`` in the config, or, when
-        the config has no ``sinks:`` section, when ``default_enabled`` is true."""
-        self._add(Entry("sink", name, factory, settings, self.current_plugin, default_enabled=default_enabled))
+        the config has no ``sinks:`` section, when ``default_enabled`` is true.
 
-    def add_alert_channel(self, name: str, factory: Factory, *, settings: type[PluginSettings]) -> None:
-        """Register an alert notification channel type (slack, email, ...)."""
-        self._add(Entry("channel", name, factory, settings, self.current_plugin))
+        With ``section``, the sink owns that top-level config section instead (as
+        the alert plugin owns ``alerts:``): it is validated by ``settings`` and the
+        sink runs unless the section says ``enabled: false``.
+        ``requires`` names the modules it needs importable, with what to install.
+        """
+        entry = Entry(
+            "sink", name, factory, settings, self.current_plugin,
+            default_enabled=default_enabled, section=section, requires=requires,
+        )  # fmt: skip
+        self._add(entry)
 
-    def add_alert_evaluator(self, name: str, factory: Factory, *, settings: type[PluginSettings]) -> None:
-        """Register an alert evaluator: something that turns batches into alert states."""
-        self._add(Entry("evaluator", name, factory, settings, self.current_plugin))
+    def add(self, kind: str, name: str, factory: Factory, *, settings: type[PluginSettings] = PluginSettings) -> None:
+        """Register a factory of a kind a plugin defines itself (the alert plugin's
+        ``alert_channel``); that plugin looks them up with :meth:`of_kind`."""
+        if kind in ("collector", "sink"):
+            raise ValueError(f"use add_{kind}() to register a {kind}")
+        self._add(Entry(kind, name, factory, settings, self.current_plugin))
+
+    def of_kind(self, kind: str) -> dict[str, Entry]:
+        """Every entry of ``kind`` (``collector``, ``sink`` or a plugin's own kind), in load order."""
+        return self.entries.get(kind, {})
 
     def collectors(self) -> dict[str, Entry]:
         return self.entries["collector"]
 
     def sinks(self) -> dict[str, Entry]:
         return self.entries["sink"]
+
+    def sections(self) -> dict[str, Entry]:
+        """Top-level config sections owned by plugins' sinks (``alerts`` ...), by section name."""
+        return {e.section: e for e in self.entries["sink"].values() if e.section}
+
+    def reorder(self, plugins: Sequence[str]) -> None:
+        """Order every table by the plugins' load order (pluggy calls the last registered first)."""
+        rank = {name: i for i, name in enumerate(plugins)}
+        for kind, table in self.entries.items():
+            self.entries[kind] = dict(sorted(table.items(), key=lambda kv: rank.get(kv[1].plugin, len(rank))))
 
     def by_plugin(self, plugin: str) -> list[Entry]:
         return [e for table in self.entries.values() for e in table.values() if e.plugin == plugin]

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from sysagent import config
+from sysagent import build, config
 from sysagent.errors import ConfigError
+from sysagent.plugins import BUILTIN_PLUGINS
 from sysagent.settings import parse_duration
 
 
@@ -60,8 +61,8 @@ def test_unknown_key_suggests_closest(tmp_path: Path) -> None:
 
 def test_unknown_top_level_section(tmp_path: Path) -> None:
     p = write(tmp_path, "colectors: {}\n")
-    with pytest.raises(ConfigError, match=r"colectors: unknown key 'colectors' \(did you mean 'collectors'\?\)"):
-        config.load(p)
+    with pytest.raises(ConfigError, match=r"unknown section 'colectors' \(did you mean 'collectors'\?\)"):
+        build.plan(config.load(p), builtins=BUILTIN_PLUGINS)
 
 
 def test_wrong_type_names_field(tmp_path: Path) -> None:

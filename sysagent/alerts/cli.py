@@ -31,15 +31,22 @@ def _when(t: float) -> str:
 
 
 def _load(args: argparse.Namespace) -> tuple[AlertsSettings, Any, str]:
-    """The validated alerts settings, the plugin registry and the state dir of the config."""
+    """The validated alerts settings, a context to build channels in, and the state dir of the config."""
+    from sysagent import build
     from sysagent import config as config_mod
-    from sysagent.agent import Agent
+    from sysagent.hostfs import HostFS
+    from sysagent.model import Resource
+    from sysagent.plugins import BUILTIN_PLUGINS
+    from sysagent.registry import PluginContext
 
-    agent = Agent(config_mod.load(args.config))
-    for _, settings in agent.alert_settings.values():
-        if isinstance(settings, AlertsSettings):
-            return settings, agent.registry, agent.config.agent.state_dir
-    raise ConfigError("the threshold alert plugin is not loaded", source=agent.config.source, field="alerts")
+    plan = build.plan(config_mod.load(args.config), builtins=BUILTIN_PLUGINS)
+    entry = plan.sinks.get("alerts")
+    if entry is None or not isinstance(entry[1], AlertsSettings):
+        raise ConfigError("alerting is off (alerts.enabled is false, or the alerts plugin is disabled)",
+                          source=plan.config.source)
+    state_dir = plan.config.agent.state_dir
+    ctx = PluginContext(plan.config, HostFS(plan.config.agent.host_root), Resource(), state_dir, plan.plugins.registry)
+    return entry[1], ctx, state_dir
 
 
 def _store(args: argparse.Namespace) -> Store:
@@ -68,8 +75,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     from sysagent.alerts.plugin import build_channels
 
-    settings, registry, state_dir = _load(args)
-    channels = build_channels(settings, registry)
+    settings, ctx, state_dir = _load(args)
+    channels = build_channels(settings, ctx)
     if args.channel not in channels:
         print(f"unknown channel {args.channel!r} (configured: {', '.join(channels) or 'none'})", file=sys.stderr)
         return 2
@@ -167,7 +174,7 @@ def cmd_mutes(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``sysagent alerts ...`` to the main parser."""
     alerts = subparsers.add_parser("alerts", help="alert rules, history, mutes and channel tests")
     sub = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")

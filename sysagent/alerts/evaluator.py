@@ -73,7 +73,12 @@ class AlertEvaluator:
         self._lock = threading.Lock()
         self._last_tick = 0.0
         self.collector = AlertStateCollector(self)
+
+    def start(self) -> None:
+        """Start the channels' delivery threads (the agent calls it when it starts)."""
         self.outbox.start()
+        rules = [r for r in self.engine.rules if r != "collector_stale"]
+        log.info("alerts: %d rules; notifying: %s", len(rules), ", ".join(self.channels) or "nobody")
 
     def _remember_outstanding(self, now: float) -> None:
         """Channels that re-send (Alertmanager) take back the alerts notified before a restart."""

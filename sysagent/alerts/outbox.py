@@ -12,7 +12,6 @@ should stop on 404 is disabled for good (until its target changes).
 from __future__ import annotations
 
 import logging
-import random
 import sqlite3
 import threading
 import time
@@ -23,6 +22,7 @@ from sysagent.alerts.channels.base import Channel, Delivery
 from sysagent.alerts.notification import Notification
 from sysagent.alerts.settings import ChannelSettings
 from sysagent.alerts.store import Store
+from sysagent.delivery.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +102,10 @@ class Worker(threading.Thread):
 
     def _retry(self, rows: list[sqlite3.Row], notes: list[Notification], result: Delivery, now: float) -> float:
         attempts = rows[0]["attempts"] + 1
-        if result.retry_after is not None:
-            delay = result.retry_after
-        else:
-            base = min(self.settings.backoff_max, self.settings.backoff_initial * 2 ** (attempts - 1))
-            delay = base * random.uniform(0.5, 1.0)
+        cfg = self.settings
+        backoff = Backoff(cfg.backoff_initial, max(cfg.backoff_max, cfg.backoff_initial), retry_after_max=cfg.max_age)
+        backoff.attempt = attempts - 1
+        delay = backoff.next(result.retry_after)
         if now + delay - rows[0]["created"] > self.settings.max_age:
             self._finish(rows, notes, Delivery("expired", result.code, f"{result.error}; older than max_age"), now)
             return 0.0

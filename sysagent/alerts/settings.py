@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, SecretStr, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, SecretStr, ValidationError, ValidationInfo, model_validator
 
 from sysagent.alerts.defaults import DEFAULT_NAMES, DEFAULT_RULES
 from sysagent.alerts.rules import Rule, load_rule
+from sysagent.errors import ConfigError
 from sysagent.settings import Duration, PluginSettings
+
+#: The channel notifications go to when no channel is configured.
+DEFAULT_CHANNEL = {"log": {"type": "log"}}
 
 
 def _rules(value: Any) -> Any:
@@ -70,9 +74,10 @@ class AlertsSettings(PluginSettings):
     stale: Stale = Stale()
     history: History = History()
     external_url: str = ""  #: shown as generatorURL / externalURL in payloads
+    _channels: dict[str, ChannelSettings] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
-    def _check(self) -> AlertsSettings:
+    def _check(self, info: ValidationInfo) -> AlertsSettings:
         for name in (*self.defaults.disable, *self.defaults.override):
             if name not in DEFAULT_NAMES:
                 raise ValueError(f"defaults: unknown default rule {name!r} (known: {', '.join(DEFAULT_NAMES)})")
@@ -88,7 +93,14 @@ class AlertsSettings(PluginSettings):
             if not isinstance(raw.get("type"), str):
                 raise ValueError(f"channels.{name}.type: required (slack, discord, webhook, email, alertmanager, ...)")
         self.effective_rules()  # reject a bad override now, not at start
+        registry = (info.context or {}).get("registry")
+        if registry is not None:
+            self._channels = _channel_settings(self, registry)
         return self
+
+    def channel_settings(self) -> dict[str, ChannelSettings]:
+        """Each channel's validated settings (the ``log`` channel when none is configured)."""
+        return dict(self._channels)
 
     def effective_rules(self) -> tuple[Rule, ...]:
         """The defaults (minus disabled, with overrides) followed by the user's rules; same name replaces."""
@@ -118,3 +130,32 @@ class WebhookUrlSettings(ChannelSettings):
     """A channel addressed by one secret URL (kept out of logs and history)."""
 
     url: SecretStr
+
+
+def _channel_settings(settings: AlertsSettings, registry: Any) -> dict[str, ChannelSettings]:
+    """Validate each channel against the model of its type, and each rule's channel names.
+
+    Errors name the channel and field, never the value (it may be a secret).
+    """
+    from sysagent.alerts.hookspecs import KIND
+    from sysagent.config import error_from_validation
+
+    types = registry.of_kind(KIND)
+    out: dict[str, ChannelSettings] = {}
+    for name, raw in (settings.channels or DEFAULT_CHANNEL).items():
+        where = f"alerts.channels.{name}"
+        entry = types.get(raw["type"])
+        if entry is None:
+            known = ", ".join(sorted(types)) or "none"
+            raise ConfigError(f"unknown channel type {raw['type']!r} (known: {known})", field=f"{where}.type")
+        try:
+            out[name] = entry.settings.model_validate(raw)
+        except ValidationError as e:
+            err = error_from_validation(e, entry.settings, "", where)
+            raise ConfigError(err.message, field=err.field) from None
+    for rule in settings.effective_rules():
+        for name in rule.channels or ():
+            if name not in out:
+                hint = f" (configured: {', '.join(out)})"
+                raise ConfigError(f"rule {rule.name!r}: unknown channel {name!r}{hint}", field="alerts.rules")
+    return out

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
 import random
+import time
 
 
 class Backoff:
@@ -42,3 +44,23 @@ class Backoff:
 
     def reset(self) -> None:
         self.attempt = 0
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date.
+
+    None when absent or unreadable (a malformed date is not an error: the caller
+    backs off as usual).
+    """
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))

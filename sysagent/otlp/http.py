@@ -7,16 +7,15 @@ Retry-After when given), any other status is a refusal that retrying will not fi
 
 from __future__ import annotations
 
-import email.utils
 import gzip
 import http.client
 import ssl
 import threading
-import time
 import urllib.parse
 from email.message import Message
 
 from sysagent._version import __version__
+from sysagent.delivery.backoff import parse_retry_after as retry_after
 from sysagent.errors import ConfigError
 from sysagent.otlp.resolve import Endpoint
 from sysagent.otlp.status import partial_success, status_message
@@ -104,22 +103,6 @@ class HttpTransport:
         retryable = status in RETRYABLE_STATUS
         delay = retry_after(headers.get("Retry-After")) if retryable else None
         return SendOutcome(False, retryable, delay, 0, scrub(text, self._secrets))
-
-
-def retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def ssl_context(endpoint: Endpoint) -> ssl.SSLContext:

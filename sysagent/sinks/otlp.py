@@ -110,6 +110,24 @@ class OtlpSink:
         return self._final_stats if self._final_stats is not None else self.sender.stats()
 
 
+def requirements(settings: OtlpSettings) -> list[tuple[str, str]]:
+    """What the sink needs to start with these settings and this environment.
+
+    Resolving the endpoint reads header files and environment variables, and the
+    TLS files must be readable: all of it is checked by ``config validate`` too.
+    """
+    endpoint = resolve(settings)
+    for key in ("ca_file", "cert_file", "key_file"):
+        path = getattr(endpoint, key)
+        if path:
+            try:
+                with open(path, "rb"):
+                    pass
+            except OSError as e:
+                raise ConfigError(f"cannot read {path}: {e.strerror or e}", field=f"sinks.otlp.tls.{key}") from None
+    return [("grpc", "sysagent[grpc]")] if endpoint.protocol == GRPC else []
+
+
 @hookimpl
 def sysagent_sinks(registry: Registry) -> None:
-    registry.add_sink("otlp", OtlpSink, settings=OtlpSettings, default_enabled=True)
+    registry.add_sink("otlp", OtlpSink, settings=OtlpSettings, default_enabled=True, requires=requirements)

@@ -111,4 +111,10 @@ class PrometheusSink:
 
 @hookimpl
 def sysagent_sinks(registry: Registry) -> None:
-    registry.add_sink("prometheus", PrometheusSink, settings=PrometheusSettings, default_enabled=False)
+    registry.add_sink(
+        "prometheus",
+        PrometheusSink,
+        settings=PrometheusSettings,
+        default_enabled=False,
+        requires=[("prometheus_client", "sysagent[prometheus]")],
+    )

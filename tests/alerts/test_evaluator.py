@@ -14,8 +14,11 @@ from sysagent.alerts.channels.webhook import WebhookChannel, WebhookSettings
 from sysagent.alerts.evaluator import AlertEvaluator
 from sysagent.alerts.plugin import build_channels, sysagent_alert_channels
 from sysagent.alerts.settings import AlertsSettings
+from sysagent.config import validate_section
+from sysagent.errors import ConfigError
 from sysagent.model import Batch, MetricData, Point, Resource, Scope, gauge
-from sysagent.registry import Registry
+from sysagent.registry import PluginContext, Registry
+from sysagent.testing import make_context
 
 FS = gauge("system.filesystem.utilization", "1")
 VALUE = gauge("test.value", "1")
@@ -36,10 +39,19 @@ def value_batch(t: float, value: float, prev: float = 0.0) -> Batch:
 
 def make(state_dir: Path, url: str, clock: Clock, **alerts: Any) -> AlertEvaluator:
     raw = {"channels": {"hook": {"type": "webhook", "url": url, "backoff_initial": 0.05, "receiver": "ops"}}, **alerts}
-    settings = AlertsSettings.model_validate(raw)
+    settings, ctx = validated(raw)
+    ev = AlertEvaluator(settings, str(state_dir), build_channels(settings, ctx), clock=clock)
+    ev.start()
+    return ev
+
+
+def validated(raw: dict[str, Any]) -> tuple[AlertsSettings, PluginContext]:
+    """The ``alerts:`` section validated as the agent does it, against the channel types registered."""
     registry = Registry()
     sysagent_alert_channels(registry)
-    return AlertEvaluator(settings, str(state_dir), build_channels(settings, registry), clock=clock)
+    settings = validate_section(AlertsSettings, raw, source="cfg.yaml", prefix="alerts", context={"registry": registry})
+    ctx = make_context()
+    return settings, PluginContext(ctx.config, ctx.host, ctx.resource, ctx.state_dir, registry)
 
 
 def received(recorder: Recorder) -> list[tuple[str, str, str]]:
@@ -156,20 +168,17 @@ def test_stale_collector_alert_and_state_metric(tmp_path: Path, recorder: Record
     ({"x": {"type": "pager"}}, [], "alerts.channels.x.type: unknown channel type 'pager'"),
     ({"x": {"type": "slack"}}, [], "alerts.channels.x.url: Field required"),
     ({"x": {"type": "slack", "url": "https://hooks.example/SECRET", "colour": 1}}, [],
-     "alerts.channels.x.colour: Extra inputs are not permitted"),
+     "alerts.channels.x.colour: unknown key 'colour'"),
     ({"x": {"type": "email", "host": "h", "from": "a@b", "to": [], "password": "SECRET"}}, [],
      "alerts.channels.x.to: Tuple should have at least 1 item"),
     ({}, [{"name": "r", "metric": "m", "warning": 1, "channels": ["nope"]}],
-     "alerts rule 'r': channels: unknown channel 'nope'"),
+     "alerts.rules: rule 'r': unknown channel 'nope'"),
 ])
 def test_channel_errors_are_one_line_naming_channel_and_field(channels: dict[str, Any], rules: list[Any],
                                                               message: str) -> None:
-    registry = Registry()
-    sysagent_alert_channels(registry)
-    settings = AlertsSettings.model_validate({"channels": channels, "rules": rules})
-    with pytest.raises(ValueError) as err:
-        build_channels(settings, registry)
-    assert str(err.value).startswith(message)
+    with pytest.raises(ConfigError) as err:
+        validated({"channels": channels, "rules": rules})
+    assert str(err.value).startswith(f"cfg.yaml: {message}"), str(err.value)
     assert "\n" not in str(err.value) and "SECRET" not in str(err.value)
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from sysagent.alerts.notification import Notification
+from sysagent.delivery.backoff import parse_retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,21 +47,16 @@ def secret_id(secret: str) -> str:
 
 
 def _retry_after(value: str | None, body: bytes) -> float | None:
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            import email.utils
-
-            parsed = email.utils.parsedate_to_datetime(value)
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - time.time())
+    """The server's delay: the Retry-After header, else Discord's JSON ``retry_after`` (seconds)."""
+    delay = parse_retry_after(value)
+    if delay is not None:
+        return delay
     try:
         obj = json.loads(body or b"null")
     except ValueError:
         return None
     if isinstance(obj, dict) and isinstance(obj.get("retry_after"), (int, float)):
-        return float(obj["retry_after"])
+        return max(0.0, float(obj["retry_after"]))
     return None
 
 

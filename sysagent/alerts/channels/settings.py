@@ -55,3 +55,9 @@ class EmailSettings(ChannelSettings):
     from_: str = Field(alias="from")
     to: tuple[str, ...] = Field(min_length=1)
     ca_file: str | None = None  #: trust this CA (a private relay) instead of the system's
+
+
+class LogSettings(ChannelSettings):
+    """The ``log`` channel: notifications as log lines (the default when no channel is configured)."""
+
+    type: str = "log"

@@ -172,3 +172,46 @@ def test_mute_from_the_cli_holds_a_running_agents_notifications(
     assert agent.cli("unmute", "1").returncode == 0
     (req,) = recorder.wait(1, timeout=20)
     assert (req.json["status"], req.json["alerts"][0]["labels"]["alertname"]) == ("firing", "value_high")
+
+
+def test_with_no_channel_notifications_go_to_the_log_once_each(
+        tmp_path: Path, subprocess_env: dict[str, str], agents: list[Agent]) -> None:
+    """Issue 14: the shipped state (no channel configured) still tells someone: the log channel."""
+    value = tmp_path / "value"
+    value.write_text("5")
+    config = base_config(tmp_path, rules=[{"name": "value_high", "metric": "test.file.value",
+                                           "warning": {"threshold": 1, "clear": 1}}])
+    agent = Agent(tmp_path, subprocess_env, config)
+    agents.append(agent)
+
+    def lines(word: str) -> list[str]:
+        return [x for x in agent.log.read_text().splitlines() if "alert value_high" in x and word in x]
+
+    wait_for("the firing line", lambda: lines("firing:warning"), timeout=20)
+    value.write_text("0")
+    wait_for("the resolved line", lambda: lines("resolved"), timeout=20)
+    time.sleep(2.5)  # two more cycles: nothing is said again
+    assert agent.stop() == 0
+    log = agent.log.read_text()
+    assert "alerts: 5 rules; notifying: log" in log  # the 4 shipped rules and this one
+    (fired,) = lines("firing:warning")
+    (resolved,) = lines("resolved")
+    assert " WARNING " in fired and "value=5 threshold=1" in fired and "source=file" in fired
+    assert " INFO " in resolved
+
+
+def test_disabled_alerting_runs_no_evaluator_and_creates_no_store(
+        tmp_path: Path, subprocess_env: dict[str, str], agents: list[Agent]) -> None:
+    config = base_config(tmp_path, enabled=False)
+    config["sinks"] = {"file": {"path": str(tmp_path / "m.ndjson")}}
+    agent = Agent(tmp_path, subprocess_env, config)
+    agents.append(agent)
+    out = tmp_path / "m.ndjson"
+    wait_for("a batch", lambda: out.exists() and out.stat().st_size > 0, timeout=20)
+    time.sleep(1.5)
+    assert agent.stop() == 0
+    collectors = {json.loads(line)["collector"] for line in (tmp_path / "m.ndjson").read_text().splitlines()}
+    assert "alerts" not in collectors and "memory" in collectors
+    assert not list((tmp_path / "state").glob("alerts*"))
+    r = agent.cli("rules")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "alerting is off" in r.stderr

@@ -100,3 +100,22 @@ def test_example_plugin_own_tests_pass(subprocess_env: dict[str, str]) -> None:
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "2 passed" in r.stdout
+
+
+def test_installed_plugin_reads_the_host_root_it_is_given(subprocess_env: dict[str, str], tmp_path: Path) -> None:
+    """A third-party collector that reads "/proc/sys/fs/file-nr" (an absolute path, as plugin authors
+    write it) reads the file under ``agent.host_root``, not the agent's own /proc."""
+    root = tmp_path / "hostfs"
+    (root / "proc" / "sys" / "fs").mkdir(parents=True)
+    (root / "proc" / "sys" / "fs" / "file-nr").write_text("4242\t0\t987654\n")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"agent: {{host_root: {root}, state_dir: {tmp_path / 'st'}}}\n"
+                   "plugins: {disable: [cpu, load, memory, paging, filesystem, disk, network, connections, system]}\n")
+    env = dict(subprocess_env)
+    env.pop("SYSAGENT_DISABLE_PLUGIN_AUTOLOAD", None)
+    snap = subprocess.run([sys.executable, "-m", "sysagent", "snapshot", "-c", str(cfg), "--format", "json"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert snap.returncode == 0, snap.stderr
+    names = {m["name"]: m for m in json.loads(snap.stdout)["metrics"]}
+    assert names["system.linux.file_handles.usage"]["points"][0]["value"] == 4242
+    assert names["system.linux.file_handles.limit"]["points"][0]["value"] == 987654

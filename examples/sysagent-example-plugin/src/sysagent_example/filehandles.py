@@ -21,7 +21,7 @@ class FileHandles:
         self.host = ctx.host
 
     def collect(self) -> Iterator[Observation]:
-        allocated, _unused, maximum = self.host.read("proc", "sys", "fs", "file-nr").split()
+        allocated, _unused, maximum = self.host.read("/proc/sys/fs/file-nr").split()
         yield Observation("system.linux.file_handles.usage", int(allocated))
         yield Observation("system.linux.file_handles.limit", int(maximum))
 

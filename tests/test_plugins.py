@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 
-from sysagent import hookspecs
+from sysagent import Registry, hookimpl, hookspecs
 from sysagent import plugins as plugins_mod
 from sysagent.config import PluginsSection
-from sysagent import Registry, hookimpl
 from sysagent.errors import ConfigError, PluginError
 
 ROOT = Path(__file__).parent.parent

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 import yaml
-
 from helpers import free_port
+
 from sysagent import cli
 from sysagent import config as config_mod
 from sysagent.agent import Agent

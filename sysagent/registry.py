@@ -1,4 +1,4 @@
-"""What plugins register into: collectors, sinks, alert channels and evaluators.
+"""What plugins register into: collectors, sinks, and kinds plugins define themselves.
 
 The hooks in :mod:`sysagent.hookspecs` hand each plugin a :class:`Registry`; the
 plugin adds factories, each with the pydantic model of its settings. The agent

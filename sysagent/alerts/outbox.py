@@ -7,6 +7,15 @@ failing channel never delays another. Per queue, order is kept (a resolved never
 overtakes its firing). Retry rules: 429 waits for Retry-After, 5xx and timeouts
 back off with jitter until ``max_age``, other 4xx are dropped; a channel that
 should stop on 404 is disabled for good (until its target changes).
+
+Why this is not a topic of :class:`sysagent.delivery.DurableQueue`: a
+notification must be written in the same SQLite transaction as the alert state
+change that caused it (or a crash between the two would lose it or send it
+twice), and the queue commits its own transactions on its own connection to its
+own file; it drops the oldest items to stay within a byte bound, which must
+never happen to a CRITICAL notification; and each row here carries per-attempt
+history (``deliveries``) that the queue does not keep. Retry timing is shared:
+both use :class:`sysagent.delivery.backoff.Backoff` and its Retry-After parser.
 """
 
 from __future__ import annotations

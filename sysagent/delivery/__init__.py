@@ -2,8 +2,7 @@
 
 Every payload bound for a receiver is committed to the queue before the first
 send attempt and removed only once the receiver acknowledged it (or refused it
-for good, which is counted). The same queue serves as the alert plugin's
-notification outbox: payloads are opaque bytes, separated by ``topic``.
+for good, which is counted). Payloads are opaque bytes, separated by ``topic``.
 """
 
 from __future__ import annotations

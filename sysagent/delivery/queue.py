@@ -13,8 +13,8 @@ When a put would exceed ``max_bytes``, or items are older than ``max_age``, the
 oldest items are dropped and counted exactly (items and points, per reason), with
 one log line when such an episode starts and one when the queue has room again.
 
-The ``topic`` column lets one file hold several queues, e.g. ``otlp`` batches and
-alert notifications (``alerts/slack``), each bounded and consumed on its own.
+The ``topic`` column lets one file hold several queues, each bounded and
+consumed on its own.
 """
 
 from __future__ import annotations

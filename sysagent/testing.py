@@ -6,14 +6,21 @@ framework (start times, rates, derivations) and assert on what a sink receives::
     def test_queue_depth(sysagent_harness):
         h = sysagent_harness(QueueDepth, settings={"path": "/tmp/q"})
         h.collect()
-        h.assert_metric("app.queue.depth", value=3, attributes={"queue": "a"})
+        h.assert_metric("app.queue.depth", value=3, attributes={"queue": "a"}, kind="updowncounter")
         h.assert_all_metrics_covered()
+
+The harness has its own clock: ``h.collect(times=3, every=5.0)`` collects three
+times, five simulated seconds apart (no sleeping), so counters get real deltas
+and per-second rates; ``before_each(i)`` may change the fake machine between
+collections. ``h.check_declared()`` compares what was collected with the
+collector's declared ``metrics``.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -61,12 +68,18 @@ class Harness:
         self.runner = CollectorRunner("harness", collector, Scope("harness"), Resource())
         self.sink = InMemorySink()
         self._asserted: set[str] = set()
+        #: the simulated clock, in ns; starts at the real time
+        self.now_ns = time.time_ns()
 
-    def collect(self, times: int = 1) -> Batch:
-        """Collect ``times`` times; returns the last batch."""
+    def collect(self, times: int = 1, every: float = 5.0, before_each: Callable[[int], None] | None = None) -> Batch:
+        """Collect ``times`` times, ``every`` simulated seconds apart; returns the last batch."""
         batch: Batch | None = None
-        for _ in range(times):
-            batch = self.runner.run()
+        for i in range(times):
+            if i or self.sink.batches:
+                self.now_ns += int(every * 1e9)
+            if before_each is not None:
+                before_each(i)
+            batch = self.runner.run(self.now_ns)
             self.sink.export(batch)
         assert batch is not None
         return batch
@@ -79,11 +92,23 @@ class Harness:
         *,
         rel: float = 1e-9,
         count: int | None = None,
+        kind: str | None = None,
+        unit: str | None = None,
+        rate: float | None = None,
+        delta: float | None = None,
     ) -> list[Point]:
-        """Assert that the last batch has ``name`` with a point matching value and attributes."""
+        """Assert that the last batch has ``name`` with a point matching value and attributes.
+
+        ``kind`` (``counter``, ``updowncounter``, ``gauge``) and ``unit`` check the
+        metric; ``rate`` and ``delta`` check a counter point's (needs two collections).
+        """
         last = self.sink.batches[-1] if self.sink.batches else None
         metric = last.metric(name) if last else None
         assert metric is not None, f"metric {name!r} not collected; got {self._names()}"
+        if kind is not None:
+            assert metric.spec.kind.value == kind, f"{name}: kind {metric.spec.kind.value}, expected {kind}"
+        if unit is not None:
+            assert metric.spec.unit == unit, f"{name}: unit {metric.spec.unit!r}, expected {unit!r}"
         matched = [p for p in metric.points if attributes is None or _contains(p.attributes, attributes)]
         got = [dict(p.attributes) for p in metric.points]
         assert matched, f"{name}: no point with attributes {dict(attributes or {})}; got {got}"
@@ -92,10 +117,23 @@ class Harness:
             assert any(math.isclose(v, value, rel_tol=rel, abs_tol=1e-12) for v in values), (
                 f"{name}: {values} != {value}"
             )
+        for what, wanted in (("rate", rate), ("delta", delta)):
+            if wanted is not None:
+                got_values = [getattr(p, what) for p in matched]
+                assert any(g is not None and math.isclose(g, wanted, rel_tol=rel, abs_tol=1e-12) for g in got_values), (
+                    f"{name}: {what} {got_values} != {wanted}"
+                )
         if count is not None:
             assert len(matched) == count, f"{name}: {len(matched)} points, expected {count}"
         self._asserted.add(name)
         return matched
+
+    def check_declared(self) -> None:
+        """Assert that everything collected was declared, and every declared metric was collected."""
+        declared = set(self.runner.specs)
+        collected = set(self._names())
+        assert collected <= declared, f"collected but not declared: {sorted(collected - declared)}"
+        assert declared <= collected, f"declared but never collected: {sorted(declared - collected)}"
 
     def assert_all_metrics_covered(self) -> None:
         """Assert that every metric collected was checked by an ``assert_metric``."""

@@ -39,13 +39,23 @@ def test_a_reload_whose_sink_cannot_start_keeps_the_old_agent(subprocess_env: di
     taken.bind(("127.0.0.1", free_port()))
     taken.listen()
     port = taken.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "sysagent", "run", "-c", str(cfg)], env=subprocess_env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sysagent", "run", "-c", str(cfg)],
+        env=subprocess_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert wait_for(lambda: len(ticks(out)) >= 3)
         cfg.write_text(base + f"sinks: {{file: {{path: {out}}}, prometheus: {{port: {port}}}}}\n")
-        v = subprocess.run([sys.executable, "-m", "sysagent", "config", "validate", str(cfg)], env=subprocess_env,
-                           capture_output=True, text=True, timeout=60)
+        v = subprocess.run(
+            [sys.executable, "-m", "sysagent", "config", "validate", str(cfg)],
+            env=subprocess_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert v.returncode == 0, v.stderr  # it validates: a port in use is the machine, not the config
         proc.send_signal(signal.SIGHUP)
         seen = len(ticks(out))

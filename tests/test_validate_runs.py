@@ -138,10 +138,20 @@ def test_the_commands_agree_as_processes(tmp_path: Path, subprocess_env: dict[st
         text, kind = mutate(raw, rng)
         path = tmp_path / f"p{i}.yaml"
         path.write_text(text)
-        v = subprocess.run([sys.executable, "-m", "sysagent", "config", "validate", str(path)],
-                           env=subprocess_env, capture_output=True, text=True, timeout=60)
-        proc = subprocess.Popen([sys.executable, "-m", "sysagent", "run", "-c", str(path)],
-                                env=subprocess_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        v = subprocess.run(
+            [sys.executable, "-m", "sysagent", "config", "validate", str(path)],
+            env=subprocess_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sysagent", "run", "-c", str(path)],
+            env=subprocess_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             proc.wait(4)
         except subprocess.TimeoutExpired:

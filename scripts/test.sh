@@ -42,6 +42,7 @@ done
 
 echo "test.sh: ruff"
 python3 -m ruff check .
+python3 -m ruff format --check .
 echo "test.sh: mypy --strict"
 python3 -m mypy
 echo "test.sh: pytest"

@@ -6,11 +6,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from e2e._http import get_json
 
 from alerts._helpers import deliver, deliveries, note, wait_until
 from sysagent.alerts.channels.alertmanager import AlertmanagerChannel, AlertmanagerSettings
 from sysagent.alerts.store import Store
+
+pytestmark = pytest.mark.e2e  # a real Alertmanager
 
 
 def am_alerts(url: str) -> list[dict[str, Any]]:

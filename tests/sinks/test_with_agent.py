@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from sysagent.agent import Agent
 from sysagent.sinks.console import ConsoleSettings, ConsoleSink
 from sysagent.sinks.prometheus import PrometheusSink
@@ -35,6 +37,7 @@ def test_console_summary_of_the_built_in_collectors(tmp_path: Path) -> None:
     assert re.fullmatch(pattern, lines[2]), lines[2]
 
 
+@pytest.mark.e2e  # promtool, from Debian's prometheus package
 def test_agent_serves_its_host_metrics_to_prometheus_and_writes_the_file(tmp_path: Path) -> None:
     path = tmp_path / "metrics.ndjson"
     config = {"agent": {"state_dir": str(tmp_path)}, "sinks": {"prometheus": {"port": 0}, "file": {"path": str(path)}}}

@@ -28,7 +28,6 @@ COMPARE: dict[str, Callable[[float, float], bool]] = {
 }
 #: Severities in rising order; ``nodata`` is the severity of a NODATA alert.
 LEVELS = ("warning", "critical")
-SEVERITIES = ("warning", "critical", "nodata")
 MatcherField = Annotated[Matcher, PlainValidator(parse_matcher), PlainSerializer(str)]
 _NAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
 

@@ -5,7 +5,8 @@ about 10 ms a call). Two modes, set by ``states``:
 
 - ``summary`` (default): reads /proc/net/snmp, sockstat and sockstat6, about
   0.1 ms in all. Gives tcp ``established`` (the kernel's ``CurrEstab``, which
-  counts ESTABLISHED and CLOSE_WAIT), tcp ``time_wait`` (sockstat ``tw``) and the
+  counts ESTABLISHED and CLOSE_WAIT: the ``established`` series is derived and
+  includes ``close_wait``), tcp ``time_wait`` (sockstat ``tw``) and the
   udp socket count (no state). TCP figures cover IPv4 and IPv6 together.
 - ``detailed``: also reads /proc/net/tcp and tcp6 and counts every TCP state
   exactly (all states are reported, zeros included). Those files list every
@@ -41,7 +42,7 @@ TCP_STATES = {
     "04": "fin_wait_1",
     "05": "fin_wait_2",
     "06": "time_wait",
-    "07": "close",
+    "07": "closed",
     "08": "close_wait",
     "09": "last_ack",
     "0A": "listen",

@@ -1,10 +1,14 @@
-"""CPU time per mode from /proc/stat, in total and per logical CPU; optional frequency.
+"""CPU time per mode from /proc/stat, in total or per logical CPU; optional utilization and frequency.
 
 Reads ``{host_root}/proc/stat`` once per cycle (only its ``cpu`` lines are
 parsed) and, with ``frequency: true``,
 ``/sys/devices/system/cpu/cpuN/cpufreq/scaling_cur_freq`` of every CPU (a file per
-CPU, hence off by default). ``system.cpu.utilization`` is derived by the framework
-from two cycles of ``system.cpu.time``; the collector keeps no previous values.
+CPU, hence off by default). ``per_cpu`` chooses between the all-CPU total (off,
+the default: ``cpu.logical_number`` is opt-in in the conventions) and only the
+per-CPU series (on), never both under one name, so a sum over the series is
+the host's CPU time. ``system.cpu.utilization`` (opt-in, ``utilization: true``)
+is derived by the framework from two cycles of ``system.cpu.time``; the
+collector keeps no previous values.
 The ``user`` and ``nice`` times include guest time, as the kernel accounts them,
 so the modes add up to the elapsed CPU time.
 """
@@ -16,7 +20,7 @@ from collections.abc import Iterable
 
 from sysagent.derive import Utilization
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, counter, gauge
+from sysagent.model import AttrKey, MetricSpec, counter, gauge
 from sysagent.registry import PluginContext, Registry
 from sysagent.settings import CollectorSettings
 
@@ -30,23 +34,25 @@ CPU_FREQUENCY = gauge("system.cpu.frequency", "Hz", "Current frequency of each l
 #: /proc/stat columns (after the name) -> cpu.mode; irq and softirq add up to "interrupt".
 _MODES = ("user", "nice", "system", "idle", "iowait", "interrupt", "steal")
 _NAMES = ("system.cpu.time",) * len(_MODES)
+UTILIZATION = Utilization(target=CPU_UTILIZATION, source="system.cpu.time", over="cpu.mode")
 
 
 class CpuSettings(CollectorSettings):
-    """``per_cpu``: also a series per logical CPU. ``frequency``: read each CPU's cpufreq file."""
+    """``per_cpu``: a series per logical CPU instead of the total. ``utilization``: also
+    ``system.cpu.utilization``. ``frequency``: read each CPU's cpufreq file."""
 
-    per_cpu: bool = True
+    per_cpu: bool = False
+    utilization: bool = False
     frequency: bool = False
 
 
 class CpuCollector:
     """Reads /proc/stat (and cpufreq files when asked); see the module docstring."""
 
-    metrics = (CPU_TIME, CPU_FREQUENCY)
-    derive = (Utilization(target=CPU_UTILIZATION, source="system.cpu.time", over="cpu.mode"),)
-
     def __init__(self, settings: CpuSettings, ctx: PluginContext) -> None:
         self.settings = settings
+        self.metrics: tuple[MetricSpec, ...] = (CPU_TIME, CPU_FREQUENCY) if settings.frequency else (CPU_TIME,)
+        self.derive: tuple[Utilization, ...] = (UTILIZATION,) if settings.utilization else ()
         self._stat = KernelFile(proc_path(ctx.host, "stat"), single=True)
         self._cpufreq_root = os.path.join(ctx.host.sys, "devices", "system", "cpu")
         self.counter_start_ns = boot_time_ns(ctx.host)
@@ -72,6 +78,8 @@ class CpuCollector:
             f = line.split()
             label = f[0]
             if label == "cpu":
+                if per_cpu:
+                    continue  # the total would double-count the per-CPU series
                 attrs = self._total_attrs
             elif per_cpu:
                 attrs = self._cpu_attrs.get(label) or self._attrs_of(label)

@@ -12,8 +12,11 @@ appears twice is reported once, for the mount on top.
 
 Usage states: ``used`` = (blocks - bfree), ``free`` = bavail (what non-root users
 can still write), ``reserved`` = bfree - bavail (kept for root); they add up to
-``system.filesystem.limit``, and utilizations are their shares of it (df's Use%
-is used / (used + free)). Mounts of zero size are left out, as are inode counts of
+the size (``system.filesystem.limit``, opt-in: ``limit: true``), and
+utilizations are their shares of it (df's Use% is used / (used + free)).
+``system.filesystem.type`` uses the conventions' member where one applies
+(``vfat`` is ``fat32``, ``ntfs3`` is ``ntfs``; see :mod:`sysagent.semconv.aliases`).
+Mounts of zero size are left out, as are inode counts of
 filesystems that report no inodes (btrfs).
 
 Defaults, after node_exporter's: pseudo and read-only image filesystem types
@@ -28,8 +31,9 @@ import os
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, gauge, updowncounter
+from sysagent.model import AttrKey, MetricSpec, gauge, updowncounter
 from sysagent.registry import PluginContext, Registry
+from sysagent.semconv.aliases import filesystem_type
 from sysagent.settings import CollectorSettings, Duration
 
 from ._filter import NameFilter
@@ -68,12 +72,14 @@ class FilesystemSettings(CollectorSettings):
     devices: NameFilter = NameFilter()
     types: NameFilter = NameFilter(exclude=DEFAULT_EXCLUDE_TYPES)
     statvfs_timeout: Duration = 2.0
+    #: Also report ``system.filesystem.limit`` (opt-in in the conventions; the states add up to it).
+    limit: bool = False
 
 
 def _attrs(device: str, fstype: str, mode: str, mountpoint: str) -> _Attrs:
     base = (("system.device", device),)
     tail = (("system.filesystem.mode", mode), ("system.filesystem.mountpoint", mountpoint))
-    fs_type = (("system.filesystem.type", fstype),)
+    fs_type = (("system.filesystem.type", filesystem_type(fstype)),)
 
     def state(s: str) -> AttrKey:
         return base + tail + (("system.filesystem.state", s),) + fs_type
@@ -85,10 +91,12 @@ def _attrs(device: str, fstype: str, mode: str, mountpoint: str) -> _Attrs:
 class FilesystemCollector:
     """Reads the mount table and statvfs of each mount; see the module docstring."""
 
-    metrics = (FS_USAGE, FS_UTILIZATION, FS_LIMIT, FS_INODES)
-
     def __init__(self, settings: FilesystemSettings, ctx: PluginContext, statvfs: StatvfsFn | None = None) -> None:
         self.settings = settings
+        self.metrics: tuple[MetricSpec, ...] = (FS_USAGE, FS_UTILIZATION, FS_INODES)
+        if settings.limit:
+            self.metrics += (FS_LIMIT,)
+        self._limit = settings.limit
         self._host = ctx.host
         self._table = MountTable(mounts_path(ctx.host))
         self._mounts: dict[str, tuple[str, str, str]] = {}
@@ -175,8 +183,9 @@ class FilesystemCollector:
                 ("system.filesystem.utilization", used / limit, used_a),
                 ("system.filesystem.utilization", free / limit, free_a),
                 ("system.filesystem.utilization", reserved / limit, reserved_a),
-                ("system.filesystem.limit", limit, limit_a),
             )
+            if self._limit:
+                out.append(("system.filesystem.limit", limit, limit_a))
             if files > 0:
                 out.append(("system.filesystem.inodes.usage", files - ffree, inodes_used_a))
                 out.append(("system.filesystem.inodes.usage", ffree, inodes_free_a))

@@ -4,8 +4,8 @@ Reads ``{host_root}/proc/meminfo`` once per cycle. ``used`` is ``MemTotal -
 MemAvailable`` (what applications can no longer get without swapping), so the
 states do not add up to the total: ``buffers`` and ``cached`` overlap with
 ``MemAvailable``. Utilizations are each state's share of ``MemTotal``.
-``system.memory.limit`` (the total) is a static fact reported by the ``host``
-collector. Swap is reported by the ``paging`` collector.
+``system.memory.limit`` (the total; opt-in) is reported by the ``host``
+collector, which reads it once. Swap is reported by the ``paging`` collector.
 """
 
 from __future__ import annotations

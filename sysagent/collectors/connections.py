@@ -20,19 +20,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Literal
 
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, updowncounter
+from sysagent.model import AttrKey
 from sysagent.registry import PluginContext, Registry
-from sysagent.settings import CollectorSettings
 
+from ._backend import choose
 from ._kernelfile import KernelFile
 from ._procfs import Obs, net_path, read_text
+from ._settings import ConnectionsSettings
+from ._specs import CONNECTION_COUNT, TCP_ATTRS, UDP_ATTRS
 
-CONNECTION_COUNT = updowncounter(
-    "system.network.connection.count", "{connection}", "Connections by state and transport", integer=True
-)
+__all__ = ["TCP_STATES", "ConnectionsCollector", "ConnectionsSettings"]
 
 #: The "st" column of /proc/net/tcp -> network.connection.state.
 TCP_STATES = {
@@ -48,10 +47,8 @@ TCP_STATES = {
     "0A": "listen",
     "0B": "closing",
 }
-_TCP_ATTRS: dict[str, AttrKey] = {
-    s: (("network.connection.state", s), ("network.transport", "tcp")) for s in TCP_STATES.values()
-}
-_UDP = (("network.transport", "udp"),)
+_TCP_ATTRS: dict[str, AttrKey] = TCP_ATTRS
+_UDP = UDP_ATTRS
 _ST_COLUMN = re.compile(r"^\s*\d+: \S+ \S+ ([0-9A-F]{2}) ", re.MULTILINE)
 
 
@@ -74,12 +71,6 @@ def _curr_estab(snmp: str) -> int:
     header = snmp[header_at : snmp.find("\n", header_at)].split()
     values = snmp[values_at : snmp.find("\n", values_at)].split()
     return int(values[header.index("CurrEstab")])
-
-
-class ConnectionsSettings(CollectorSettings):
-    """``states``: ``summary`` (cheap, established/time_wait/udp) or ``detailed`` (every TCP state)."""
-
-    states: Literal["summary", "detailed"] = "summary"
 
 
 class ConnectionsCollector:
@@ -135,4 +126,6 @@ class ConnectionsCollector:
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("connections", ConnectionsCollector, settings=ConnectionsSettings, interval=5.0)
+    registry.add_collector(
+        "connections", choose("connections", ConnectionsCollector), settings=ConnectionsSettings, interval=5.0
+    )

@@ -20,30 +20,19 @@ from collections.abc import Iterable
 
 from sysagent.derive import Utilization
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, MetricSpec, counter, gauge
+from sysagent.model import AttrKey, MetricSpec
 from sysagent.registry import PluginContext, Registry
-from sysagent.settings import CollectorSettings
 
+from ._backend import choose
 from ._kernelfile import KernelFile
 from ._procfs import USER_HZ, Obs, boot_time_ns, proc_path, read_text
-
-CPU_TIME = counter("system.cpu.time", "s", "Seconds each logical CPU spent in each mode")
-CPU_UTILIZATION = gauge("system.cpu.utilization", "1", "Share of CPU time spent in each mode since the last cycle")
-CPU_FREQUENCY = gauge("system.cpu.frequency", "Hz", "Current frequency of each logical CPU")
+from ._settings import CpuSettings
+from ._specs import CPU_FREQUENCY, CPU_MODES, CPU_TIME, CPU_UTILIZATION, UTILIZATION, cpu_attrs, cpu_number_attrs
 
 #: /proc/stat columns (after the name) -> cpu.mode; irq and softirq add up to "interrupt".
-_MODES = ("user", "nice", "system", "idle", "iowait", "interrupt", "steal")
+_MODES = CPU_MODES
 _NAMES = ("system.cpu.time",) * len(_MODES)
-UTILIZATION = Utilization(target=CPU_UTILIZATION, source="system.cpu.time", over="cpu.mode")
-
-
-class CpuSettings(CollectorSettings):
-    """``per_cpu``: a series per logical CPU instead of the total. ``utilization``: also
-    ``system.cpu.utilization``. ``frequency``: read each CPU's cpufreq file."""
-
-    per_cpu: bool = False
-    utilization: bool = False
-    frequency: bool = False
+__all__ = ["CPU_FREQUENCY", "CPU_TIME", "CPU_UTILIZATION", "CpuCollector", "CpuSettings"]
 
 
 class CpuCollector:
@@ -56,7 +45,7 @@ class CpuCollector:
         self._stat = KernelFile(proc_path(ctx.host, "stat"), single=True)
         self._cpufreq_root = os.path.join(ctx.host.sys, "devices", "system", "cpu")
         self.counter_start_ns = boot_time_ns(ctx.host)
-        self._total_attrs: tuple[AttrKey, ...] = tuple((("cpu.mode", m),) for m in _MODES)
+        self._total_attrs: tuple[AttrKey, ...] = tuple(cpu_attrs(m, None) for m in _MODES)
         self._cpu_attrs: dict[str, tuple[AttrKey, ...]] = {}
         self._freq_attrs: dict[int, AttrKey] = {}
 
@@ -64,7 +53,7 @@ class CpuCollector:
         attrs = self._cpu_attrs.get(label)
         if attrs is None:
             n = int(label[3:])
-            attrs = self._cpu_attrs[label] = tuple((("cpu.logical_number", n), ("cpu.mode", m)) for m in _MODES)
+            attrs = self._cpu_attrs[label] = tuple(cpu_attrs(m, n) for m in _MODES)
         return attrs
 
     def collect(self) -> Iterable[Obs]:
@@ -119,11 +108,11 @@ class CpuCollector:
                 continue  # no cpufreq driver (most VMs), or the CPU is offline
             attrs = self._freq_attrs.get(n)
             if attrs is None:
-                attrs = self._freq_attrs[n] = (("cpu.logical_number", n),)
+                attrs = self._freq_attrs[n] = cpu_number_attrs(n)
             out.append(("system.cpu.frequency", khz * 1000.0, attrs))
         return out
 
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("cpu", CpuCollector, settings=CpuSettings, interval=5.0)
+    registry.add_collector("cpu", choose("cpu", CpuCollector), settings=CpuSettings, interval=5.0)

@@ -31,61 +31,19 @@ import os
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, MetricSpec, gauge, updowncounter
+from sysagent.model import MetricSpec
 from sysagent.registry import PluginContext, Registry
-from sysagent.semconv.aliases import filesystem_type
-from sysagent.settings import CollectorSettings, Duration
 
-from ._filter import NameFilter
+from ._backend import choose
 from ._mounts import MountTable
 from ._procfs import Obs, mounts_path, unescape
+from ._settings import DEFAULT_EXCLUDE_MOUNTPOINTS, DEFAULT_EXCLUDE_TYPES, LOCAL_TYPES, FilesystemSettings
+from ._specs import FS_INODES, FS_LIMIT, FS_USAGE, FS_UTILIZATION, filesystem_attrs
+from ._specs import FsAttrs as _Attrs
 from ._statvfs import StatvfsFn, StatvfsPool
 
-FS_USAGE = updowncounter("system.filesystem.usage", "By", "Space used, free and reserved", integer=True)
-FS_UTILIZATION = gauge("system.filesystem.utilization", "1", "Share of the filesystem's size in each state")
-FS_LIMIT = updowncounter("system.filesystem.limit", "By", "Size of the filesystem", integer=True)
-FS_INODES = updowncounter("system.filesystem.inodes.usage", "{inode}", "Inodes used and free", integer=True)
-
-DEFAULT_EXCLUDE_TYPES = (
-    "autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs", "efivarfs",
-    "fusectl", "hugetlbfs", "iso9660", "mqueue", "nsfs", "overlay", "proc", "procfs", "pstore", "ramfs",
-    "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "erofs", "sysfs", "tracefs",
-)  # fmt: skip
-DEFAULT_EXCLUDE_MOUNTPOINTS = (
-    "/dev", "/dev/*", "/proc", "/proc/*", "/sys", "/sys/*", "/run/credentials/*", "/run/containerd/*",
-    "/run/netns/*", "/var/lib/docker/*", "/var/lib/containers/storage/*", "/var/lib/kubelet/pods/*",
-)  # fmt: skip
-#: Types whose statvfs never waits on another machine: called directly, not in the worker.
-LOCAL_TYPES = frozenset((
-    "bcachefs", "btrfs", "exfat", "ext2", "ext3", "ext4", "f2fs", "hfs", "hfsplus", "jfs", "msdos", "nilfs2",
-    "ntfs", "ntfs3", "ramfs", "reiserfs", "tmpfs", "udf", "ufs", "vfat", "xfs", "zfs",
-))  # fmt: skip
-
-# One mount's attribute tuples: used, free, reserved (with state), limit and inodes used/free.
-_Attrs = tuple[AttrKey, AttrKey, AttrKey, AttrKey, AttrKey, AttrKey]
-
-
-class FilesystemSettings(CollectorSettings):
-    """Include/exclude globs on mountpoints, devices and types; the statvfs timeout per mount."""
-
-    mountpoints: NameFilter = NameFilter(exclude=DEFAULT_EXCLUDE_MOUNTPOINTS)
-    devices: NameFilter = NameFilter()
-    types: NameFilter = NameFilter(exclude=DEFAULT_EXCLUDE_TYPES)
-    statvfs_timeout: Duration = 2.0
-    #: Also report ``system.filesystem.limit`` (opt-in in the conventions; the states add up to it).
-    limit: bool = False
-
-
-def _attrs(device: str, fstype: str, mode: str, mountpoint: str) -> _Attrs:
-    base = (("system.device", device),)
-    tail = (("system.filesystem.mode", mode), ("system.filesystem.mountpoint", mountpoint))
-    fs_type = (("system.filesystem.type", filesystem_type(fstype)),)
-
-    def state(s: str) -> AttrKey:
-        return base + tail + (("system.filesystem.state", s),) + fs_type
-
-    limit = base + tail + fs_type
-    return (state("used"), state("free"), state("reserved"), limit, state("used"), state("free"))
+__all__ = ["DEFAULT_EXCLUDE_MOUNTPOINTS", "DEFAULT_EXCLUDE_TYPES", "LOCAL_TYPES", "FilesystemCollector",
+           "FilesystemSettings"]  # fmt: skip
 
 
 class FilesystemCollector:
@@ -146,7 +104,7 @@ class FilesystemCollector:
             if attrs is None:
                 if len(self._attr_cache) > 4096:
                     self._attr_cache.clear()
-                attrs = self._attr_cache[key] = _attrs(device, fstype, mode, mountpoint)
+                attrs = self._attr_cache[key] = filesystem_attrs(device, fstype, mode, mountpoint)
             plan.append((host_path(mountpoint), attrs, not (direct and fstype in LOCAL_TYPES)))
         self._plan = (mounts, plan)
         return plan
@@ -198,4 +156,6 @@ class FilesystemCollector:
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("filesystem", FilesystemCollector, settings=FilesystemSettings, interval=30.0)
+    registry.add_collector(
+        "filesystem", choose("filesystem", FilesystemCollector), settings=FilesystemSettings, interval=30.0
+    )

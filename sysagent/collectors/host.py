@@ -16,16 +16,14 @@ import os
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import MetricSpec, updowncounter
+from sysagent.model import MetricSpec
 from sysagent.registry import PluginContext, Registry
-from sysagent.settings import CollectorSettings
 
+from ._backend import choose
 from ._procfs import Obs, proc_path, read_text
+from ._settings import HostSettings
+from ._specs import LOGICAL_COUNT, MEMORY_LIMIT, PHYSICAL_COUNT
 from .memory import meminfo
-
-LOGICAL_COUNT = updowncounter("system.cpu.logical.count", "{cpu}", "Logical CPUs online", integer=True)
-PHYSICAL_COUNT = updowncounter("system.cpu.physical.count", "{cpu}", "Physical CPU cores", integer=True)
-MEMORY_LIMIT = updowncounter("system.memory.limit", "By", "Total usable memory (MemTotal)", integer=True)
 
 
 def parse_cpu_list(text: str) -> list[int]:
@@ -37,12 +35,6 @@ def parse_cpu_list(text: str) -> list[int]:
         lo, _, hi = part.partition("-")
         cpus.extend(range(int(lo), int(hi or lo) + 1))
     return cpus
-
-
-class HostSettings(CollectorSettings):
-    """``memory_limit``: also report ``system.memory.limit`` (opt-in in the conventions)."""
-
-    memory_limit: bool = False
 
 
 class HostCollector:
@@ -104,4 +96,4 @@ class HostCollector:
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("host", HostCollector, settings=HostSettings, interval=60.0)
+    registry.add_collector("host", choose("host", HostCollector), settings=HostSettings, interval=60.0)

@@ -162,3 +162,14 @@ def test_run_writes_json_lines_reloads_on_sighup_and_stops_on_sigterm(
     assert "collectors.counting.interval: must not be negative" in stderr
     assert "received SIGTERM, shutting down" in stderr
     assert "Traceback" not in stderr
+
+
+def test_snapshot_with_the_psutil_backend(subprocess_env: dict[str, str], tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("agent:\n  backend: psutil\ncollectors:\n  system: {process_states: all}\n")
+    r = run(["snapshot", "--format", "json", "-c", str(cfg)], subprocess_env)
+    assert r.returncode == 0, r.stderr
+    names = {m["name"] for m in json.loads(r.stdout)["metrics"]}
+    assert {"system.cpu.time", "system.memory.usage", "system.filesystem.usage", "system.process.count"} <= names
+    # what only the procfs backend reports on Linux: proof that psutil's collectors ran
+    assert not names & {"system.memory.linux.slab.usage", "system.paging.faults", "system.process.created"}

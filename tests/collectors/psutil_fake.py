@@ -138,3 +138,14 @@ class FakePsutil:
                 text = (d / "stat").read_text()
                 out.append(FakeProcess(_STATUS[text[text.rfind(")") + 2]]))
         return out
+
+
+sdiskusage = namedtuple("sdiskusage", "total used free percent")
+
+
+def disk_usage(path: str) -> Any:
+    """``psutil.disk_usage`` for any path of the fake host (what Windows' backend calls)."""
+    return sdiskusage(1000 * 4096, 600 * 4096, 350 * 4096, 60.0)
+
+
+FakePsutil.disk_usage = staticmethod(disk_usage)  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -55,6 +55,8 @@ class AgentSection(_Strict):
     """``agent:``: where to read the host, where to keep state, what to call it."""
 
     host_root: str = "/"
+    #: Where the built-in collectors read the host: auto (procfs on Linux, psutil elsewhere), procfs or psutil.
+    backend: Literal["auto", "procfs", "psutil"] = "auto"
     state_dir: str = Field(default_factory=default_state_dir)
     resource: dict[str, AttrValue] = Field(default_factory=dict)
     log_level: str = "INFO"

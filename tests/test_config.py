@@ -85,3 +85,12 @@ def test_durations(text: object, seconds: float) -> None:
 def test_bad_durations(bad: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(bad)
+
+
+def test_agent_backend_accepts_auto_procfs_psutil_and_rejects_others(tmp_path: Path) -> None:
+    assert config.load(None).agent.backend == "auto"
+    for value in ("auto", "procfs", "psutil"):
+        assert config.load(write(tmp_path, f"agent:\n  backend: {value}\n")).agent.backend == value
+    with pytest.raises(ConfigError) as e:
+        config.load(write(tmp_path, "agent:\n  backend: wmi\n"))
+    assert "agent.backend" in str(e.value) and "\n" not in str(e.value)

@@ -1,9 +1,12 @@
 """The built-in host collectors: one module per collector, each an ordinary plugin.
 
 Each module has a ``@hookimpl sysagent_collectors(registry)`` that registers one
-collector with its settings model and default interval. They read the kernel's
-files under ``agent.host_root`` (see :mod:`sysagent.hostfs`), once per cycle, and
-keep no previous values: rates and utilizations of counters come from the runner.
+collector with its settings model and default interval. The modules here are
+the procfs backend: they read the kernel's files under ``agent.host_root`` (see
+:mod:`sysagent.hostfs`), once per cycle, and keep no previous values: rates and
+utilizations of counters come from the runner. ``psutil/`` holds the psutil
+backend, a collector per file; ``agent.backend`` picks one (see
+:mod:`._backend`), and both emit the declarations of :mod:`._specs`.
 """
 
 from __future__ import annotations

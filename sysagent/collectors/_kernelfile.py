@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 
 _CHUNK = 1 << 16
-_FLAGS = os.O_RDONLY | os.O_CLOEXEC
+_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)  # Windows has no O_CLOEXEC: the module must import there
 
 
 class KernelFile:

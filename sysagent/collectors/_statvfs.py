@@ -38,9 +38,10 @@ class _Job:
 class StatvfsPool:
     """Runs statvfs for many paths with a timeout per path; see the module docstring."""
 
-    def __init__(self, timeout: float, statvfs: StatvfsFn = os.statvfs) -> None:
+    def __init__(self, timeout: float, statvfs: StatvfsFn | None = None) -> None:
         self.timeout = timeout
-        self._statvfs = statvfs
+        # os.statvfs is looked up here, not as a default argument: Windows has none (the psutil backend passes its own)
+        self._statvfs = statvfs or os.statvfs
         self._lock = threading.Lock()
         #: path -> monotonic time its stuck call started
         self.hung: dict[str, float] = {}

@@ -5,7 +5,8 @@ about 10 ms a call). Two modes, set by ``states``:
 
 - ``summary`` (default): reads /proc/net/snmp, sockstat and sockstat6, about
   0.1 ms in all. Gives tcp ``established`` (the kernel's ``CurrEstab``, which
-  counts ESTABLISHED and CLOSE_WAIT), tcp ``time_wait`` (sockstat ``tw``) and the
+  counts ESTABLISHED and CLOSE_WAIT: the ``established`` series is derived and
+  includes ``close_wait``), tcp ``time_wait`` (sockstat ``tw``) and the
   udp socket count (no state). TCP figures cover IPv4 and IPv6 together.
 - ``detailed``: also reads /proc/net/tcp and tcp6 and counts every TCP state
   exactly (all states are reported, zeros included). Those files list every
@@ -19,19 +20,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Literal
 
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, updowncounter
+from sysagent.model import AttrKey
 from sysagent.registry import PluginContext, Registry
-from sysagent.settings import CollectorSettings
 
+from ._backend import choose
 from ._kernelfile import KernelFile
 from ._procfs import Obs, net_path, read_text
+from ._settings import ConnectionsSettings
+from ._specs import CONNECTION_COUNT, TCP_ATTRS, UDP_ATTRS
 
-CONNECTION_COUNT = updowncounter(
-    "system.network.connection.count", "{connection}", "Connections by state and transport", integer=True
-)
+__all__ = ["TCP_STATES", "ConnectionsCollector", "ConnectionsSettings"]
 
 #: The "st" column of /proc/net/tcp -> network.connection.state.
 TCP_STATES = {
@@ -41,16 +41,14 @@ TCP_STATES = {
     "04": "fin_wait_1",
     "05": "fin_wait_2",
     "06": "time_wait",
-    "07": "close",
+    "07": "closed",
     "08": "close_wait",
     "09": "last_ack",
     "0A": "listen",
     "0B": "closing",
 }
-_TCP_ATTRS: dict[str, AttrKey] = {
-    s: (("network.connection.state", s), ("network.transport", "tcp")) for s in TCP_STATES.values()
-}
-_UDP = (("network.transport", "udp"),)
+_TCP_ATTRS: dict[str, AttrKey] = TCP_ATTRS
+_UDP = UDP_ATTRS
 _ST_COLUMN = re.compile(r"^\s*\d+: \S+ \S+ ([0-9A-F]{2}) ", re.MULTILINE)
 
 
@@ -73,12 +71,6 @@ def _curr_estab(snmp: str) -> int:
     header = snmp[header_at : snmp.find("\n", header_at)].split()
     values = snmp[values_at : snmp.find("\n", values_at)].split()
     return int(values[header.index("CurrEstab")])
-
-
-class ConnectionsSettings(CollectorSettings):
-    """``states``: ``summary`` (cheap, established/time_wait/udp) or ``detailed`` (every TCP state)."""
-
-    states: Literal["summary", "detailed"] = "summary"
 
 
 class ConnectionsCollector:
@@ -134,4 +126,6 @@ class ConnectionsCollector:
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("connections", ConnectionsCollector, settings=ConnectionsSettings, interval=5.0)
+    registry.add_collector(
+        "connections", choose("connections", ConnectionsCollector), settings=ConnectionsSettings, interval=5.0
+    )

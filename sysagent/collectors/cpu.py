@@ -1,10 +1,14 @@
-"""CPU time per mode from /proc/stat, in total and per logical CPU; optional frequency.
+"""CPU time per mode from /proc/stat, in total or per logical CPU; optional utilization and frequency.
 
 Reads ``{host_root}/proc/stat`` once per cycle (only its ``cpu`` lines are
 parsed) and, with ``frequency: true``,
 ``/sys/devices/system/cpu/cpuN/cpufreq/scaling_cur_freq`` of every CPU (a file per
-CPU, hence off by default). ``system.cpu.utilization`` is derived by the framework
-from two cycles of ``system.cpu.time``; the collector keeps no previous values.
+CPU, hence off by default). ``per_cpu`` chooses between the all-CPU total (off,
+the default: ``cpu.logical_number`` is opt-in in the conventions) and only the
+per-CPU series (on), never both under one name, so a sum over the series is
+the host's CPU time. ``system.cpu.utilization`` (opt-in, ``utilization: true``)
+is derived by the framework from two cycles of ``system.cpu.time``; the
+collector keeps no previous values.
 The ``user`` and ``nice`` times include guest time, as the kernel accounts them,
 so the modes add up to the elapsed CPU time.
 """
@@ -16,41 +20,32 @@ from collections.abc import Iterable
 
 from sysagent.derive import Utilization
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, counter, gauge
+from sysagent.model import AttrKey, MetricSpec
 from sysagent.registry import PluginContext, Registry
-from sysagent.settings import CollectorSettings
 
+from ._backend import choose
 from ._kernelfile import KernelFile
 from ._procfs import USER_HZ, Obs, boot_time_ns, proc_path, read_text
-
-CPU_TIME = counter("system.cpu.time", "s", "Seconds each logical CPU spent in each mode")
-CPU_UTILIZATION = gauge("system.cpu.utilization", "1", "Share of CPU time spent in each mode since the last cycle")
-CPU_FREQUENCY = gauge("system.cpu.frequency", "Hz", "Current frequency of each logical CPU")
+from ._settings import CpuSettings
+from ._specs import CPU_FREQUENCY, CPU_MODES, CPU_TIME, CPU_UTILIZATION, UTILIZATION, cpu_attrs, cpu_number_attrs
 
 #: /proc/stat columns (after the name) -> cpu.mode; irq and softirq add up to "interrupt".
-_MODES = ("user", "nice", "system", "idle", "iowait", "interrupt", "steal")
+_MODES = CPU_MODES
 _NAMES = ("system.cpu.time",) * len(_MODES)
-
-
-class CpuSettings(CollectorSettings):
-    """``per_cpu``: also a series per logical CPU. ``frequency``: read each CPU's cpufreq file."""
-
-    per_cpu: bool = True
-    frequency: bool = False
+__all__ = ["CPU_FREQUENCY", "CPU_TIME", "CPU_UTILIZATION", "CpuCollector", "CpuSettings"]
 
 
 class CpuCollector:
     """Reads /proc/stat (and cpufreq files when asked); see the module docstring."""
 
-    metrics = (CPU_TIME, CPU_FREQUENCY)
-    derive = (Utilization(target=CPU_UTILIZATION, source="system.cpu.time", over="cpu.mode"),)
-
     def __init__(self, settings: CpuSettings, ctx: PluginContext) -> None:
         self.settings = settings
+        self.metrics: tuple[MetricSpec, ...] = (CPU_TIME, CPU_FREQUENCY) if settings.frequency else (CPU_TIME,)
+        self.derive: tuple[Utilization, ...] = (UTILIZATION,) if settings.utilization else ()
         self._stat = KernelFile(proc_path(ctx.host, "stat"), single=True)
         self._cpufreq_root = os.path.join(ctx.host.sys, "devices", "system", "cpu")
         self.counter_start_ns = boot_time_ns(ctx.host)
-        self._total_attrs: tuple[AttrKey, ...] = tuple((("cpu.mode", m),) for m in _MODES)
+        self._total_attrs: tuple[AttrKey, ...] = tuple(cpu_attrs(m, None) for m in _MODES)
         self._cpu_attrs: dict[str, tuple[AttrKey, ...]] = {}
         self._freq_attrs: dict[int, AttrKey] = {}
 
@@ -58,7 +53,7 @@ class CpuCollector:
         attrs = self._cpu_attrs.get(label)
         if attrs is None:
             n = int(label[3:])
-            attrs = self._cpu_attrs[label] = tuple((("cpu.logical_number", n), ("cpu.mode", m)) for m in _MODES)
+            attrs = self._cpu_attrs[label] = tuple(cpu_attrs(m, n) for m in _MODES)
         return attrs
 
     def collect(self) -> Iterable[Obs]:
@@ -72,6 +67,8 @@ class CpuCollector:
             f = line.split()
             label = f[0]
             if label == "cpu":
+                if per_cpu:
+                    continue  # the total would double-count the per-CPU series
                 attrs = self._total_attrs
             elif per_cpu:
                 attrs = self._cpu_attrs.get(label) or self._attrs_of(label)
@@ -111,11 +108,11 @@ class CpuCollector:
                 continue  # no cpufreq driver (most VMs), or the CPU is offline
             attrs = self._freq_attrs.get(n)
             if attrs is None:
-                attrs = self._freq_attrs[n] = (("cpu.logical_number", n),)
+                attrs = self._freq_attrs[n] = cpu_number_attrs(n)
             out.append(("system.cpu.frequency", khz * 1000.0, attrs))
         return out
 
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("cpu", CpuCollector, settings=CpuSettings, interval=5.0)
+    registry.add_collector("cpu", choose("cpu", CpuCollector), settings=CpuSettings, interval=5.0)

@@ -10,34 +10,21 @@ floppy devices, as node_exporter does) are left out.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, counter
+from sysagent.model import AttrKey
 from sysagent.registry import PluginContext, Registry
-from sysagent.settings import CollectorSettings
 
-from ._filter import NameFilter
+from ._backend import choose
 from ._kernelfile import KernelFile
+from ._partition import looks_like_partition
 from ._procfs import Obs, boot_time_ns, proc_path
+from ._settings import DISK_DEFAULT_EXCLUDE as DEFAULT_EXCLUDE
+from ._settings import DiskSettings
+from ._specs import DISK_IO, DISK_IO_TIME, DISK_MERGED, DISK_OPERATION_TIME, DISK_OPERATIONS, disk_attrs
 
-DISK_IO = counter("system.disk.io", "By", "Bytes read from and written to each disk", integer=True)
-DISK_OPERATIONS = counter("system.disk.operations", "{operation}", "Completed reads and writes", integer=True)
-DISK_IO_TIME = counter("system.disk.io_time", "s", "Time each disk had I/O in flight")
-DISK_OPERATION_TIME = counter("system.disk.operation_time", "s", "Time spent in reads and writes, summed over them")
-DISK_MERGED = counter("system.disk.merged", "{operation}", "Adjacent reads and writes merged", integer=True)
-
-DEFAULT_EXCLUDE = ("loop*", "ram*", "zram*", "fd*")
-#: Names of partitions, for when /sys/class/block is not there to ask.
-_PARTITION_NAME = re.compile(r"^(?:(?:h|s|v|xv)d[a-z]+\d+|(?:nvme\d+n\d+|mmcblk\d+)p\d+)$")
-
-
-class DiskSettings(CollectorSettings):
-    """``devices``: include/exclude globs on device names; ``partitions``: report them too."""
-
-    devices: NameFilter = NameFilter(exclude=DEFAULT_EXCLUDE)
-    partitions: bool = False
+__all__ = ["DEFAULT_EXCLUDE", "DiskCollector", "DiskSettings"]
 
 
 class DiskCollector:
@@ -55,21 +42,14 @@ class DiskCollector:
         self._devices: dict[str, tuple[AttrKey, AttrKey, AttrKey] | None] = {}
 
     def _is_partition(self, name: str) -> bool:
-        base = os.path.join(self._sys_block, name)
-        if os.path.isdir(base):
-            return os.path.exists(os.path.join(base, "partition"))
-        return _PARTITION_NAME.match(name) is not None
+        return looks_like_partition(self._sys_block, name)
 
     def _attrs(self, name: str) -> tuple[AttrKey, AttrKey, AttrKey] | None:
         if name in self._devices:
             return self._devices[name]
         attrs: tuple[AttrKey, AttrKey, AttrKey] | None = None
         if self._match(name) and (self.settings.partitions or not self._is_partition(name)):
-            attrs = (
-                (("disk.io.direction", "read"), ("system.device", name)),
-                (("disk.io.direction", "write"), ("system.device", name)),
-                (("system.device", name),),
-            )
+            attrs = disk_attrs(name)
         if len(self._devices) > 4096:
             self._devices.clear()
         self._devices[name] = attrs
@@ -106,4 +86,4 @@ class DiskCollector:
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("disk", DiskCollector, settings=DiskSettings, interval=5.0)
+    registry.add_collector("disk", choose("disk", DiskCollector), settings=DiskSettings, interval=5.0)

@@ -12,8 +12,11 @@ appears twice is reported once, for the mount on top.
 
 Usage states: ``used`` = (blocks - bfree), ``free`` = bavail (what non-root users
 can still write), ``reserved`` = bfree - bavail (kept for root); they add up to
-``system.filesystem.limit``, and utilizations are their shares of it (df's Use%
-is used / (used + free)). Mounts of zero size are left out, as are inode counts of
+the size (``system.filesystem.limit``, opt-in: ``limit: true``), and
+utilizations are their shares of it (df's Use% is used / (used + free)).
+``system.filesystem.type`` uses the conventions' member where one applies
+(``vfat`` is ``fat32``, ``ntfs3`` is ``ntfs``; see :mod:`sysagent.semconv.aliases`).
+Mounts of zero size are left out, as are inode counts of
 filesystems that report no inodes (btrfs).
 
 Defaults, after node_exporter's: pseudo and read-only image filesystem types
@@ -28,67 +31,30 @@ import os
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, gauge, updowncounter
+from sysagent.model import MetricSpec
 from sysagent.registry import PluginContext, Registry
-from sysagent.settings import CollectorSettings, Duration
 
-from ._filter import NameFilter
+from ._backend import choose
 from ._mounts import MountTable
 from ._procfs import Obs, mounts_path, unescape
+from ._settings import DEFAULT_EXCLUDE_MOUNTPOINTS, DEFAULT_EXCLUDE_TYPES, LOCAL_TYPES, FilesystemSettings
+from ._specs import FS_INODES, FS_LIMIT, FS_USAGE, FS_UTILIZATION, filesystem_attrs
+from ._specs import FsAttrs as _Attrs
 from ._statvfs import StatvfsFn, StatvfsPool
 
-FS_USAGE = updowncounter("system.filesystem.usage", "By", "Space used, free and reserved", integer=True)
-FS_UTILIZATION = gauge("system.filesystem.utilization", "1", "Share of the filesystem's size in each state")
-FS_LIMIT = updowncounter("system.filesystem.limit", "By", "Size of the filesystem", integer=True)
-FS_INODES = updowncounter("system.filesystem.inodes.usage", "{inode}", "Inodes used and free", integer=True)
-
-DEFAULT_EXCLUDE_TYPES = (
-    "autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs", "efivarfs",
-    "fusectl", "hugetlbfs", "iso9660", "mqueue", "nsfs", "overlay", "proc", "procfs", "pstore", "ramfs",
-    "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "erofs", "sysfs", "tracefs",
-)  # fmt: skip
-DEFAULT_EXCLUDE_MOUNTPOINTS = (
-    "/dev", "/dev/*", "/proc", "/proc/*", "/sys", "/sys/*", "/run/credentials/*", "/run/containerd/*",
-    "/run/netns/*", "/var/lib/docker/*", "/var/lib/containers/storage/*", "/var/lib/kubelet/pods/*",
-)  # fmt: skip
-#: Types whose statvfs never waits on another machine: called directly, not in the worker.
-LOCAL_TYPES = frozenset((
-    "bcachefs", "btrfs", "exfat", "ext2", "ext3", "ext4", "f2fs", "hfs", "hfsplus", "jfs", "msdos", "nilfs2",
-    "ntfs", "ntfs3", "ramfs", "reiserfs", "tmpfs", "udf", "ufs", "vfat", "xfs", "zfs",
-))  # fmt: skip
-
-# One mount's attribute tuples: used, free, reserved (with state), limit and inodes used/free.
-_Attrs = tuple[AttrKey, AttrKey, AttrKey, AttrKey, AttrKey, AttrKey]
-
-
-class FilesystemSettings(CollectorSettings):
-    """Include/exclude globs on mountpoints, devices and types; the statvfs timeout per mount."""
-
-    mountpoints: NameFilter = NameFilter(exclude=DEFAULT_EXCLUDE_MOUNTPOINTS)
-    devices: NameFilter = NameFilter()
-    types: NameFilter = NameFilter(exclude=DEFAULT_EXCLUDE_TYPES)
-    statvfs_timeout: Duration = 2.0
-
-
-def _attrs(device: str, fstype: str, mode: str, mountpoint: str) -> _Attrs:
-    base = (("system.device", device),)
-    tail = (("system.filesystem.mode", mode), ("system.filesystem.mountpoint", mountpoint))
-    fs_type = (("system.filesystem.type", fstype),)
-
-    def state(s: str) -> AttrKey:
-        return base + tail + (("system.filesystem.state", s),) + fs_type
-
-    limit = base + tail + fs_type
-    return (state("used"), state("free"), state("reserved"), limit, state("used"), state("free"))
+__all__ = ["DEFAULT_EXCLUDE_MOUNTPOINTS", "DEFAULT_EXCLUDE_TYPES", "LOCAL_TYPES", "FilesystemCollector",
+           "FilesystemSettings"]  # fmt: skip
 
 
 class FilesystemCollector:
     """Reads the mount table and statvfs of each mount; see the module docstring."""
 
-    metrics = (FS_USAGE, FS_UTILIZATION, FS_LIMIT, FS_INODES)
-
     def __init__(self, settings: FilesystemSettings, ctx: PluginContext, statvfs: StatvfsFn | None = None) -> None:
         self.settings = settings
+        self.metrics: tuple[MetricSpec, ...] = (FS_USAGE, FS_UTILIZATION, FS_INODES)
+        if settings.limit:
+            self.metrics += (FS_LIMIT,)
+        self._limit = settings.limit
         self._host = ctx.host
         self._table = MountTable(mounts_path(ctx.host))
         self._mounts: dict[str, tuple[str, str, str]] = {}
@@ -138,7 +104,7 @@ class FilesystemCollector:
             if attrs is None:
                 if len(self._attr_cache) > 4096:
                     self._attr_cache.clear()
-                attrs = self._attr_cache[key] = _attrs(device, fstype, mode, mountpoint)
+                attrs = self._attr_cache[key] = filesystem_attrs(device, fstype, mode, mountpoint)
             plan.append((host_path(mountpoint), attrs, not (direct and fstype in LOCAL_TYPES)))
         self._plan = (mounts, plan)
         return plan
@@ -175,8 +141,9 @@ class FilesystemCollector:
                 ("system.filesystem.utilization", used / limit, used_a),
                 ("system.filesystem.utilization", free / limit, free_a),
                 ("system.filesystem.utilization", reserved / limit, reserved_a),
-                ("system.filesystem.limit", limit, limit_a),
             )
+            if self._limit:
+                out.append(("system.filesystem.limit", limit, limit_a))
             if files > 0:
                 out.append(("system.filesystem.inodes.usage", files - ffree, inodes_used_a))
                 out.append(("system.filesystem.inodes.usage", ffree, inodes_free_a))
@@ -189,4 +156,6 @@ class FilesystemCollector:
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("filesystem", FilesystemCollector, settings=FilesystemSettings, interval=30.0)
+    registry.add_collector(
+        "filesystem", choose("filesystem", FilesystemCollector), settings=FilesystemSettings, interval=30.0
+    )

@@ -1,7 +1,10 @@
-"""Static facts about the host, collected once at start: CPU counts and memory size.
+"""Static facts about the host as metrics: CPU counts and (opt-in) memory size.
 
-Registered with interval 0, so the agent collects it once and turns its
-observations into resource attributes. Reads ``{host_root}/sys/devices/system/cpu/online``
+The conventions define ``system.cpu.logical.count``, ``system.cpu.physical.count``
+and ``system.memory.limit`` as metrics (up-down counters), so this is an ordinary
+periodic collector; the values are read once, on the first collection, and
+the cached values are reported every cycle (no file is read again). ``system.memory.limit``
+is opt-in (``memory_limit: true``). Reads ``{host_root}/sys/devices/system/cpu/online``
 (logical CPUs; /proc/stat's ``cpuN`` lines when it is missing), ``/proc/cpuinfo``
 (physical cores: distinct ``physical id``/``core id`` pairs; the sysfs topology's
 ``core_cpus_list`` on machines whose cpuinfo lacks them) and ``/proc/meminfo``.
@@ -13,16 +16,14 @@ import os
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import Observation, updowncounter
+from sysagent.model import MetricSpec
 from sysagent.registry import PluginContext, Registry
-from sysagent.settings import CollectorSettings
 
-from ._procfs import proc_path, read_text
+from ._backend import choose
+from ._procfs import Obs, proc_path, read_text
+from ._settings import HostSettings
+from ._specs import LOGICAL_COUNT, MEMORY_LIMIT, PHYSICAL_COUNT
 from .memory import meminfo
-
-LOGICAL_COUNT = updowncounter("system.cpu.logical.count", "{cpu}", "Logical CPUs online", integer=True)
-PHYSICAL_COUNT = updowncounter("system.cpu.physical.count", "{cpu}", "Physical CPU cores", integer=True)
-MEMORY_LIMIT = updowncounter("system.memory.limit", "By", "Total usable memory (MemTotal)", integer=True)
 
 
 def parse_cpu_list(text: str) -> list[int]:
@@ -36,30 +37,34 @@ def parse_cpu_list(text: str) -> list[int]:
     return cpus
 
 
-class HostSettings(CollectorSettings):
-    """No settings beyond ``interval`` (0: once) and ``timeout``."""
-
-
 class HostCollector:
-    """Reads the CPU topology and MemTotal."""
-
-    metrics = (LOGICAL_COUNT, PHYSICAL_COUNT, MEMORY_LIMIT)
+    """Reads the CPU topology and MemTotal once, then reports the cached values."""
 
     def __init__(self, settings: HostSettings, ctx: PluginContext) -> None:
         self.settings = settings
+        self.metrics: tuple[MetricSpec, ...] = (LOGICAL_COUNT, PHYSICAL_COUNT)
+        if settings.memory_limit:
+            self.metrics += (MEMORY_LIMIT,)
         self._host = ctx.host
         self._cpu_dir = os.path.join(ctx.host.sys, "devices", "system", "cpu")
+        self._cached: tuple[Obs, ...] | None = None
 
-    def collect(self) -> Iterable[Observation]:
+    def collect(self) -> Iterable[Obs]:
+        if self._cached is None:
+            self._cached = self._read()
+        return self._cached
+
+    def _read(self) -> tuple[Obs, ...]:
         logical = self._logical()
-        out = [
-            Observation("system.cpu.logical.count", len(logical)),
-            Observation("system.cpu.physical.count", self._physical(logical)),
+        out: list[Obs] = [
+            ("system.cpu.logical.count", len(logical), ()),
+            ("system.cpu.physical.count", self._physical(logical), ()),
         ]
-        total = meminfo(read_text(proc_path(self._host, "meminfo")), "MemTotal")
-        if total is not None:
-            out.append(Observation("system.memory.limit", total))
-        return out
+        if self.settings.memory_limit:
+            total = meminfo(read_text(proc_path(self._host, "meminfo")), "MemTotal")
+            if total is not None:
+                out.append(("system.memory.limit", total, ()))
+        return tuple(out)
 
     def _logical(self) -> list[int]:
         try:
@@ -91,4 +96,4 @@ class HostCollector:
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("host", HostCollector, settings=HostSettings, interval=0.0)
+    registry.add_collector("host", choose("host", HostCollector), settings=HostSettings, interval=60.0)

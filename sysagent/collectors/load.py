@@ -10,20 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import gauge
 from sysagent.registry import PluginContext, Registry
-from sysagent.settings import CollectorSettings
 
+from ._backend import choose
 from ._kernelfile import KernelFile
 from ._procfs import Obs, proc_path
-
-LOAD_1M = gauge("system.cpu.load_average.1m", "{thread}", "Runnable or waiting threads, averaged over 1 minute")
-LOAD_5M = gauge("system.cpu.load_average.5m", "{thread}", "Runnable or waiting threads, averaged over 5 minutes")
-LOAD_15M = gauge("system.cpu.load_average.15m", "{thread}", "Runnable or waiting threads, averaged over 15 minutes")
-
-
-class LoadSettings(CollectorSettings):
-    """No settings beyond ``interval`` and ``timeout``."""
+from ._settings import LoadSettings
+from ._specs import LOAD_1M, LOAD_5M, LOAD_15M
 
 
 class LoadCollector:
@@ -49,4 +42,4 @@ class LoadCollector:
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("load", LoadCollector, settings=LoadSettings, interval=5.0)
+    registry.add_collector("load", choose("load", LoadCollector), settings=LoadSettings, interval=5.0)

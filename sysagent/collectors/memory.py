@@ -4,8 +4,8 @@ Reads ``{host_root}/proc/meminfo`` once per cycle. ``used`` is ``MemTotal -
 MemAvailable`` (what applications can no longer get without swapping), so the
 states do not add up to the total: ``buffers`` and ``cached`` overlap with
 ``MemAvailable``. Utilizations are each state's share of ``MemTotal``.
-``system.memory.limit`` (the total) is a static fact reported by the ``host``
-collector. Swap is reported by the ``paging`` collector.
+``system.memory.limit`` (the total; opt-in) is reported by the ``host``
+collector, which reads it once. Swap is reported by the ``paging`` collector.
 """
 
 from __future__ import annotations
@@ -13,34 +13,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import gauge, updowncounter
 from sysagent.registry import PluginContext, Registry
-from sysagent.settings import CollectorSettings
 
+from ._backend import choose
 from ._kernelfile import KernelFile
 from ._procfs import Obs, keyed_int, proc_path
-
-MEMORY_USAGE = updowncounter("system.memory.usage", "By", "Memory in each state", integer=True)
-MEMORY_UTILIZATION = gauge("system.memory.utilization", "1", "Share of total memory in each state")
-MEMORY_AVAILABLE = updowncounter(
-    "system.memory.linux.available", "By", "MemAvailable: memory available without swapping", integer=True
+from ._settings import MemorySettings
+from ._specs import (
+    MEMORY_AVAILABLE,
+    MEMORY_STATE_ATTRS,
+    MEMORY_STATES,
+    MEMORY_USAGE,
+    MEMORY_UTILIZATION,
+    SLAB_RECLAIMABLE,
+    SLAB_UNRECLAIMABLE,
+    SLAB_USAGE,
 )
-SLAB_USAGE = updowncounter("system.memory.linux.slab.usage", "By", "Kernel slab memory by state", integer=True)
 
-_STATES = ("used", "free", "buffers", "cached")
-_STATE_ATTRS = tuple((("system.memory.state", s),) for s in _STATES)
-_SLAB_RECLAIMABLE = (("system.memory.linux.slab.state", "reclaimable"),)
-_SLAB_UNRECLAIMABLE = (("system.memory.linux.slab.state", "unreclaimable"),)
+_STATE_ATTRS = tuple(MEMORY_STATE_ATTRS[s] for s in MEMORY_STATES)
+_SLAB_RECLAIMABLE = SLAB_RECLAIMABLE
+_SLAB_UNRECLAIMABLE = SLAB_UNRECLAIMABLE
 
 
 def meminfo(text: str, key: str) -> int | None:
     """The value of ``key`` in /proc/meminfo text, in bytes (the file gives kB), or None."""
     kb = keyed_int(text, key, ":")
     return None if kb is None else kb * 1024
-
-
-class MemorySettings(CollectorSettings):
-    """No settings beyond ``interval`` and ``timeout``."""
 
 
 class MemoryCollector:
@@ -89,4 +87,4 @@ class MemoryCollector:
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("memory", MemoryCollector, settings=MemorySettings, interval=5.0)
+    registry.add_collector("memory", choose("memory", MemoryCollector), settings=MemorySettings, interval=5.0)

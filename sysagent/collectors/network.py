@@ -13,28 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, counter
+from sysagent.model import AttrKey
 from sysagent.registry import PluginContext, Registry
-from sysagent.settings import CollectorSettings
 
-from ._filter import NameFilter
+from ._backend import choose
 from ._kernelfile import KernelFile
 from ._procfs import Obs, boot_time_ns, net_path
+from ._settings import NETWORK_DEFAULT_EXCLUDE as DEFAULT_EXCLUDE
+from ._settings import NetworkSettings
+from ._specs import NETWORK_DROPPED, NETWORK_ERRORS, NETWORK_IO, NETWORK_PACKETS, network_attrs
 
-NETWORK_IO = counter("system.network.io", "By", "Bytes received and transmitted", integer=True)
-NETWORK_PACKETS = counter("system.network.packet.count", "{packet}", "Packets received and transmitted", integer=True)
-NETWORK_ERRORS = counter("system.network.errors", "{error}", "Receive and transmit errors", integer=True)
-NETWORK_DROPPED = counter("system.network.packet.dropped", "{packet}", "Packets dropped", integer=True)
-
-DEFAULT_EXCLUDE = ("lo",)
-
+__all__ = ["DEFAULT_EXCLUDE", "NetworkCollector", "NetworkSettings"]
 _Attrs = tuple[AttrKey, AttrKey, AttrKey, AttrKey]
-
-
-class NetworkSettings(CollectorSettings):
-    """``interfaces``: include/exclude globs on interface names (default: all but ``lo``)."""
-
-    interfaces: NameFilter = NameFilter(exclude=DEFAULT_EXCLUDE)
 
 
 class NetworkCollector:
@@ -54,13 +44,7 @@ class NetworkCollector:
         if attrs is None:
             if len(self._interfaces) > 4096:
                 self._interfaces.clear()
-            rx, tx = ("network.io.direction", "receive"), ("network.io.direction", "transmit")
-            attrs = self._interfaces[name] = (
-                (("network.interface.name", name), rx),
-                (("network.interface.name", name), tx),
-                (rx, ("system.device", name)),
-                (tx, ("system.device", name)),
-            )
+            attrs = self._interfaces[name] = network_attrs(name)
         return attrs
 
     def collect(self) -> Iterable[Obs]:
@@ -95,4 +79,4 @@ class NetworkCollector:
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("network", NetworkCollector, settings=NetworkSettings, interval=5.0)
+    registry.add_collector("network", choose("network", NetworkCollector), settings=NetworkSettings, interval=5.0)

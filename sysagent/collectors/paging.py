@@ -16,26 +16,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sysagent.markers import hookimpl
-from sysagent.model import AttrKey, counter, gauge, updowncounter
+from sysagent.model import AttrKey
 from sysagent.registry import PluginContext, Registry
-from sysagent.settings import CollectorSettings
 
+from ._backend import choose
 from ._kernelfile import KernelFile
 from ._procfs import Obs, boot_time_ns, keyed_int, proc_path, unescape
+from ._settings import PagingSettings
+from ._specs import (
+    FAULT_MAJOR,
+    FAULT_MINOR,
+    PAGING_FAULTS,
+    PAGING_OPERATIONS,
+    PAGING_USAGE,
+    PAGING_UTILIZATION,
+    SWAP_IN,
+    SWAP_OUT,
+    paging_attrs,
+)
 
-PAGING_USAGE = updowncounter("system.paging.usage", "By", "Swap space in use and free, per device", integer=True)
-PAGING_UTILIZATION = gauge("system.paging.utilization", "1", "Share of each swap device in use and free")
-PAGING_FAULTS = counter("system.paging.faults", "{fault}", "Page faults by type", integer=True)
-PAGING_OPERATIONS = counter("system.paging.operations", "{operation}", "Pages swapped in and out", integer=True)
-
-_MAJOR = (("system.paging.fault.type", "major"),)
-_MINOR = (("system.paging.fault.type", "minor"),)
-_SWAP_IN = (("system.paging.direction", "in"), ("system.paging.fault.type", "major"))
-_SWAP_OUT = (("system.paging.direction", "out"), ("system.paging.fault.type", "major"))
-
-
-class PagingSettings(CollectorSettings):
-    """No settings beyond ``interval`` and ``timeout``."""
+_MAJOR, _MINOR, _SWAP_IN, _SWAP_OUT = FAULT_MAJOR, FAULT_MINOR, SWAP_IN, SWAP_OUT
 
 
 class PagingCollector:
@@ -53,10 +53,7 @@ class PagingCollector:
     def _attrs(self, device: str) -> tuple[AttrKey, AttrKey]:
         attrs = self._device_attrs.get(device)
         if attrs is None:
-            attrs = self._device_attrs[device] = (
-                (("system.device", device), ("system.paging.state", "used")),
-                (("system.device", device), ("system.paging.state", "free")),
-            )
+            attrs = self._device_attrs[device] = paging_attrs(device)
         return attrs
 
     def collect(self) -> Iterable[Obs]:
@@ -96,4 +93,4 @@ class PagingCollector:
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("paging", PagingCollector, settings=PagingSettings, interval=5.0)
+    registry.add_collector("paging", choose("paging", PagingCollector), settings=PagingSettings, interval=5.0)

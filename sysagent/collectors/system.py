@@ -16,31 +16,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Literal
 
 from sysagent.markers import hookimpl
-from sysagent.model import counter, gauge, updowncounter
 from sysagent.registry import PluginContext, Registry
-from sysagent.settings import CollectorSettings
 
+from ._backend import choose
 from ._kernelfile import KernelFile
 from ._procfs import Obs, boot_time_ns, keyed_int, proc_path, read_text
+from ._settings import SystemSettings
+from ._specs import PROCESS_COUNT, PROCESS_CREATED, PROCESS_STATE_ATTRS, PROCESS_STATES, UPTIME
 
-UPTIME = gauge("system.uptime", "s", "Seconds since the host booted")
-PROCESS_COUNT = updowncounter("system.process.count", "{process}", "Processes in each state", integer=True)
-PROCESS_CREATED = counter("system.process.created", "{process}", "Processes created since boot", integer=True)
-
-PROCESS_STATES = ("running", "sleeping", "stopped", "defunct")
-_STATE_ATTRS = {s: (("process.state", s),) for s in PROCESS_STATES}
+__all__ = ["PROCESS_STATES", "SystemCollector", "SystemSettings"]
+_STATE_ATTRS = PROCESS_STATE_ATTRS
 #: The state letter of /proc/[pid]/stat -> process.state (X, dead, is not counted).
 _LETTERS = {"R": "running", "S": "sleeping", "D": "sleeping", "I": "sleeping", "T": "stopped", "t": "stopped",
             "Z": "defunct"}  # fmt: skip
-
-
-class SystemSettings(CollectorSettings):
-    """``process_states``: ``running`` (from /proc/stat) or ``all`` (walks /proc/[pid]/stat)."""
-
-    process_states: Literal["running", "all"] = "running"
 
 
 class SystemCollector:
@@ -94,4 +84,4 @@ class SystemCollector:
 
 @hookimpl
 def sysagent_collectors(registry: Registry) -> None:
-    registry.add_collector("system", SystemCollector, settings=SystemSettings, interval=5.0)
+    registry.add_collector("system", choose("system", SystemCollector), settings=SystemSettings, interval=5.0)

@@ -3,9 +3,16 @@
 Batches arrive one per collector per tick, each collector on its own interval.
 :class:`Summary` keeps the latest value of each headline figure and says when a
 cycle is complete, so the console prints one line per cycle, not per batch: a
-cycle ends with each batch that carries CPU utilization (one per CPU tick). If
-no collector reports CPU utilization, a cycle ends when some collector reports
-a second time since the last line.
+cycle ends with each CPU batch that has deltas of ``system.cpu.time`` (every
+one but the first). If no collector reports CPU time, a cycle ends when some
+collector reports a second time since the last line.
+
+Totals come from aggregation, so they hold whichever series the collectors
+emit: the CPU busy share is 1 - (sum of the idle deltas of ``system.cpu.time``
+over every series) / (sum of all its deltas), the same with the all-CPU total
+(``per_cpu: false``) and with per-CPU series only (``per_cpu: true``), and
+needs no ``system.cpu.utilization`` (opt-in). Without CPU time, the mean of
+``system.cpu.utilization``'s per-series busy shares is used.
 """
 
 from __future__ import annotations
@@ -36,12 +43,26 @@ class Figures:
     load: float | None = None
 
 
+def cpu_busy_from_time(m: MetricData) -> float | None:
+    """1 - idle / all of the CPU time that passed since the previous batch, over every series."""
+    idle = total = 0.0
+    known = False
+    for p in m.points:
+        if p.delta is None:
+            continue
+        known = True
+        total += p.delta
+        if ("cpu.mode", "idle") in p.attributes:
+            idle += p.delta
+    if not known or total <= 0:
+        return None
+    return 1.0 - idle / total
+
+
 def cpu_busy(m: MetricData) -> float | None:
-    """1 - the idle share of the total series (or the mean over logical CPUs if no total)."""
-    total = [p for p in m.points if not any(k == "cpu.logical_number" for k, _ in p.attributes)]
-    points = total or m.points
+    """1 - the idle share of ``system.cpu.utilization``, averaged over its series (CPUs or the total)."""
     groups: dict[object, float] = {}
-    for p in points:
+    for p in m.points:
         cpu = next((v for k, v in p.attributes if k == "cpu.logical_number"), None)
         groups.setdefault(cpu, 0.0)
         if ("cpu.mode", "idle") in p.attributes:
@@ -91,9 +112,13 @@ class Summary:
     def update(self, batch: Batch) -> bool:
         """Take the batch's figures; True when a line is due now."""
         f = self.figures
+        has_time = batch.metric(CPU_TIME) is not None
         for m in batch.metrics:
             name = m.spec.name
-            if name == CPU:
+            if name == CPU_TIME:
+                f.cpu = cpu_busy_from_time(m)
+                name = CPU
+            elif name == CPU and not has_time:
                 f.cpu = cpu_busy(m)
             elif name == MEMORY:
                 used = _with(m, "system.memory.state", "used")
@@ -108,9 +133,9 @@ class Summary:
                 continue
             self.seen.add(name)
         self.time_ns = max(self.time_ns, batch.time_ns)
-        if batch.metric(CPU) is not None or batch.metric(CPU_TIME) is not None:
+        if has_time or batch.metric(CPU) is not None:
             self._cpu_paced = True
-            return batch.metric(CPU) is not None
+            return f.cpu is not None
         if self._cpu_paced:
             return False
         key = batch.collector or batch.scope.name

@@ -18,12 +18,17 @@ from sysagent.hostfs import HostFS
 from sysagent.registry import Registry
 
 EXPECTED = {
-    "host": 0.0, "cpu": 5.0, "load": 5.0, "memory": 5.0, "paging": 5.0, "filesystem": 30.0, "disk": 5.0,
+    "host": 60.0, "cpu": 5.0, "load": 5.0, "memory": 5.0, "paging": 5.0, "filesystem": 30.0, "disk": 5.0,
     "network": 5.0, "connections": 5.0, "system": 5.0,
 }  # fmt: skip
 
 #: Settings that make each collector emit everything it can.
-FULL: dict[str, dict[str, Any]] = {"cpu": {"frequency": True}, "system": {"process_states": "all"}}
+FULL: dict[str, dict[str, Any]] = {
+    "cpu": {"frequency": True, "per_cpu": True, "utilization": True},
+    "system": {"process_states": "all"},
+    "filesystem": {"limit": True},
+    "host": {"memory_limit": True},
+}
 
 
 def registry() -> Registry:

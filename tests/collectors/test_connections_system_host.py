@@ -36,7 +36,7 @@ def test_connections_detailed_counts_every_tcp_state(fake: Harness) -> None:
     assert counts[tcp("time_wait")] == 1
     assert counts[tcp("close_wait")] == 1
     assert counts[kv(network__transport="udp")] == 7
-    zero = {"syn_sent", "syn_received", "fin_wait_1", "fin_wait_2", "close", "last_ack", "closing"}
+    zero = {"syn_sent", "syn_received", "fin_wait_1", "fin_wait_2", "closed", "last_ack", "closing"}
     assert {dict(k)["network.connection.state"] for k, v in counts.items() if v == 0} == zero
 
 
@@ -87,14 +87,27 @@ def test_system_live(live: Harness) -> None:
 
 
 def test_host_facts(fake: Harness) -> None:
-    batch = fake.batch(HostCollector, HostSettings())
+    batch = fake.batch(HostCollector, HostSettings(memory_limit=True))
     assert series(batch, "system.cpu.logical.count") == {(): 2}
     assert series(batch, "system.cpu.physical.count") == {(): 1}  # two hyperthreads of core 0
     assert series(batch, "system.memory.limit") == {(): 8_000_000 * 1024}
 
 
+def test_host_facts_are_metrics_read_once_and_memory_limit_is_opt_in(fake_copy: Harness) -> None:
+    runner = fake_copy.runner(HostCollector, HostSettings())
+    first = runner.run(time_ns=1_000_000_000_000)
+    assert [m.spec.name for m in first.metrics] == ["system.cpu.logical.count", "system.cpu.physical.count"]
+    assert all(m.spec.kind.value == "updowncounter" for m in first.metrics)
+    for name in ("cpuinfo", "meminfo", "stat"):  # the files are gone: the cached values are reported
+        (fake_copy.root / "proc" / name).unlink()
+    (fake_copy.root / "sys" / "devices" / "system" / "cpu" / "online").unlink()
+    second = runner.run(time_ns=1_060_000_000_000)
+    assert series(second, "system.cpu.logical.count") == {(): 2}
+    assert series(second, "system.cpu.physical.count") == {(): 1}
+
+
 def test_host_live_matches_psutil(live: Harness) -> None:
-    batch = live.batch(HostCollector, HostSettings())
+    batch = live.batch(HostCollector, HostSettings(memory_limit=True))
     assert series(batch, "system.cpu.logical.count") == {(): psutil.cpu_count()}
     assert series(batch, "system.cpu.physical.count") == {(): psutil.cpu_count(logical=False)}
     assert series(batch, "system.memory.limit") == {(): psutil.virtual_memory().total}

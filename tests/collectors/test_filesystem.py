@@ -52,7 +52,7 @@ def fs_attrs(device: str, mountpoint: str, fstype: str, mode: str = "rw", state:
 
 
 def test_usage_utilization_limit_inodes_per_mount(fake: Harness) -> None:
-    batch = fake.batch(FilesystemCollector, FilesystemSettings(), statvfs=fake_statvfs(VFS))
+    batch = fake.batch(FilesystemCollector, FilesystemSettings(limit=True), statvfs=fake_statvfs(VFS))
     root = {s: fs_attrs("/dev/sda1", "/", "ext4", state=s) for s in ("used", "free", "reserved")}
     disk = {s: fs_attrs("/dev/sdb1", "/mnt/my disk", "xfs", "ro", state=s) for s in ("used", "free", "reserved")}
     usage = series(batch, "system.filesystem.usage")
@@ -89,11 +89,20 @@ def mountpoints(batch: object) -> set[str]:
 @pytest.mark.parametrize(
     ("settings", "expected"),
     [
-        (FilesystemSettings.model_validate({"mountpoints": {"include": ["/mnt/*"]}}), {"/mnt/my disk"}),
-        (FilesystemSettings.model_validate({"types": {"include": ["ext4"]}}), {"/", "/home"}),
-        (FilesystemSettings.model_validate({"types": {"exclude": ["tmpfs", "nfs*"]}}), {"/", "/mnt/my disk", "/home"}),
-        (FilesystemSettings.model_validate({"devices": {"exclude": ["/dev/sda*"]}}), {"/run", "/mnt/my disk"}),
-        (FilesystemSettings.model_validate({"mountpoints": {"exclude": ["/home"]}}), {"/", "/run", "/mnt/my disk"}),
+        (FilesystemSettings.model_validate({"limit": True, "mountpoints": {"include": ["/mnt/*"]}}), {"/mnt/my disk"}),
+        (FilesystemSettings.model_validate({"limit": True, "types": {"include": ["ext4"]}}), {"/", "/home"}),
+        (
+            FilesystemSettings.model_validate({"limit": True, "types": {"exclude": ["tmpfs", "nfs*"]}}),
+            {"/", "/mnt/my disk", "/home"},
+        ),
+        (
+            FilesystemSettings.model_validate({"limit": True, "devices": {"exclude": ["/dev/sda*"]}}),
+            {"/run", "/mnt/my disk"},
+        ),
+        (
+            FilesystemSettings.model_validate({"limit": True, "mountpoints": {"exclude": ["/home"]}}),
+            {"/", "/run", "/mnt/my disk"},
+        ),
     ],
 )
 def test_include_exclude(fake: Harness, settings: FilesystemSettings, expected: set[str]) -> None:
@@ -104,7 +113,9 @@ def test_settings_exclude_replaces_default_list(fake: Harness) -> None:
     # Without the default mountpoint excludes, /dev/shm (tmpfs) is reported.
     answers = {**VFS, f"{ROOT}/dev/shm": vfs(4096, 10, 10, 10, 5, 5)}
     batch = fake.batch(
-        FilesystemCollector, FilesystemSettings.model_validate({"mountpoints": {}}), statvfs=fake_statvfs(answers)
+        FilesystemCollector,
+        FilesystemSettings.model_validate({"limit": True, "mountpoints": {}}),
+        statvfs=fake_statvfs(answers),
     )
     assert "/dev/shm" in mountpoints(batch)
 
@@ -117,7 +128,7 @@ def test_mount_on_top_wins_and_excluded_mount_hides(fake_copy: Harness) -> None:
     )
     root = str(fake_copy.root)
     answers = {f"{root}/": VFS[f"{ROOT}/"], f"{root}/data": VFS[f"{ROOT}/"], f"{root}/srv": VFS[f"{ROOT}/"]}
-    batch = fake_copy.batch(FilesystemCollector, FilesystemSettings(), statvfs=fake_statvfs(answers))
+    batch = fake_copy.batch(FilesystemCollector, FilesystemSettings(limit=True), statvfs=fake_statvfs(answers))
     assert list(series(batch, "system.filesystem.limit")) == [
         fs_attrs("/dev/sda1", "/", "ext4"),
         fs_attrs("/dev/sdd1", "/data", "xfs", "ro"),
@@ -135,7 +146,9 @@ def test_hung_statvfs_is_skipped_until_it_returns(fake: Harness, caplog: pytest.
             return vfs(4096, 10, 5, 5, 0, 0)
         return VFS[path]
 
-    collector_runner = fake.runner(FilesystemCollector, FilesystemSettings(statvfs_timeout=0.1), statvfs=statvfs)
+    collector_runner = fake.runner(
+        FilesystemCollector, FilesystemSettings(limit=True, statvfs_timeout=0.1), statvfs=statvfs
+    )
     collector = fake.made[-1]
     with caplog.at_level(logging.INFO, logger="sysagent.collectors.filesystem"):
         first = collector_runner.run()
@@ -163,12 +176,12 @@ def test_hung_statvfs_is_skipped_until_it_returns(fake: Harness, caplog: pytest.
 
 def test_statvfs_error_leaves_the_mount_out(fake: Harness) -> None:
     answers = {k: v for k, v in VFS.items() if not k.endswith("/home")}
-    batch = fake.batch(FilesystemCollector, FilesystemSettings(), statvfs=fake_statvfs(answers))
+    batch = fake.batch(FilesystemCollector, FilesystemSettings(limit=True), statvfs=fake_statvfs(answers))
     assert mountpoints(batch) == {"/", "/run", "/mnt/my disk"}
 
 
 def test_live_root_filesystem_matches_statvfs(live: Harness) -> None:
-    batch = live.batch(FilesystemCollector, FilesystemSettings())
+    batch = live.batch(FilesystemCollector, FilesystemSettings(limit=True))
     limits = {
         str(dict(k)["system.filesystem.mountpoint"]): v for k, v in series(batch, "system.filesystem.limit").items()
     }
@@ -212,3 +225,21 @@ def test_mount_table_change_is_seen(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_limit_is_opt_in(fake: Harness) -> None:
+    batch = fake.batch(FilesystemCollector, FilesystemSettings(), statvfs=fake_statvfs(VFS))
+    assert batch.metric("system.filesystem.limit") is None
+    assert series(batch, "system.filesystem.usage")
+
+
+@pytest.mark.parametrize(
+    ("kernel", "member"),
+    [("vfat", "fat32"), ("msdos", "fat32"), ("ntfs3", "ntfs"), ("exfat", "exfat"), ("xfs", "xfs"), ("NTFS", "ntfs")],
+)
+def test_filesystem_type_uses_the_enum_member(fake_copy: Harness, kernel: str, member: str) -> None:
+    (fake_copy.root / "proc" / "1" / "mounts").write_text(f"/dev/sdc1 /boot/efi {kernel} rw 0 0\n")
+    answers = {f"{fake_copy.root}/boot/efi": vfs(4096, 100, 50, 50, 0, 0)}
+    batch = fake_copy.batch(FilesystemCollector, FilesystemSettings(), statvfs=fake_statvfs(answers))
+    types = {dict(k)["system.filesystem.type"] for k in series(batch, "system.filesystem.usage")}
+    assert types == {member}

@@ -62,7 +62,7 @@ def test_memory_without_memavailable_estimates_it(fake_copy: Harness) -> None:
 
 def test_memory_live_used_within_limit(live: Harness) -> None:
     batch = live.batch(MemoryCollector, MemorySettings())
-    limit = series(live.batch(HostCollector, HostSettings()), "system.memory.limit")[()]
+    limit = series(live.batch(HostCollector, HostSettings(memory_limit=True)), "system.memory.limit")[()]
     assert limit == psutil.virtual_memory().total
     usage = series(batch, "system.memory.usage")
     assert 0 < usage[kv(system__memory__state="used")] <= limit

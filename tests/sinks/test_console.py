@@ -18,6 +18,7 @@ from sysagent.sinks import console
 from sysagent.sinks.console import ConsoleSettings, ConsoleSink
 
 from .builders import (
+    CPU_TIME,
     FS_UTIL,
     LOAD_1M,
     MEM_UTIL,
@@ -152,6 +153,22 @@ def test_per_cpu_only_uses_the_mean_busy_share(tmp_path: Path) -> None:
         )
     )
     assert out.getvalue() == "12:00:05  cpu  25.0%\n"
+
+
+@pytest.mark.parametrize("per_cpu", [False, True], ids=["total", "per-cpu"])
+def test_cpu_share_is_aggregated_from_cpu_time_without_utilization(tmp_path: Path, per_cpu: bool) -> None:
+    m, out = Machine(), io.StringIO()
+    m.add("cpu", CPU_TIME)  # the defaults: system.cpu.utilization is opt-in, so not derived
+    s = sink(tmp_path, out)
+    if per_cpu:
+        first = cpu_times(0, 0, 0, **{"cpu.logical_number": 0}) + cpu_times(0, 0, 0, **{"cpu.logical_number": 1})
+        second = cpu_times(1, 3, 0, **{"cpu.logical_number": 0}) + cpu_times(3, 0, 1, **{"cpu.logical_number": 1})
+    else:
+        first, second = cpu_times(0, 0, 0), cpu_times(4, 3, 1)
+    s.export(m.tick("cpu", 0, first))
+    assert out.getvalue() == ""
+    s.export(m.tick("cpu", 5, second))
+    assert out.getvalue() == "12:00:05  cpu  50.0%\n"  # idle 4 of 8 CPU-seconds, in both modes
 
 
 def test_json_prints_each_batch_as_one_line(tmp_path: Path) -> None:

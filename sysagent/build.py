@@ -158,7 +158,7 @@ def _construct(p: Plan, previous: Any, made: Components) -> None:
     made.sinks = sinks
     for name, (entry, settings) in p.collectors.items():
         interval = _interval(entry, settings)
-        if interval == 0:
+        if interval == 0 or not getattr(settings, "enabled", True):
             continue
         before = previous.runners.get(name) if previous is not None else None
         if before is not None and _same(previous.collector_settings.get(name), (entry, settings)):
@@ -200,7 +200,7 @@ def _static_facts(p: Plan, resource: Resource) -> dict[str, AttrValue]:
     ctx = PluginContext(p.config, p.host, resource, p.config.agent.state_dir, p.plugins.registry)
     facts: dict[str, AttrValue] = {}
     for name, (entry, settings) in p.collectors.items():
-        if _interval(entry, settings) != 0:
+        if _interval(entry, settings) != 0 or not getattr(settings, "enabled", True):
             continue
         collector = _make(p, entry, settings, ctx, f"collectors.{name}")
         if collector is None:

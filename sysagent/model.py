@@ -152,6 +152,14 @@ class ExportResult(enum.Enum):
     FAILURE = 1
 
 
+def attr_key(attributes: Attributes) -> AttrKey:
+    """Normalise attributes to a sorted tuple of pairs (a tuple passes unchanged)."""
+    if type(attributes) is tuple:
+        return attributes
+    assert isinstance(attributes, Mapping)
+    return tuple(sorted(attributes.items()))
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """Several batches collected together (``Agent.collect_once``)."""

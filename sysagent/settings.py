@@ -48,6 +48,8 @@ class CollectorSettings(PluginSettings):
 
     interval: Duration | None = None
     timeout: Duration | None = None
+    #: False: the collector does not run (an installed plugin's collector included).
+    enabled: bool = True
 
 
 class SinkSettings(PluginSettings):

@@ -119,3 +119,13 @@ def test_snapshot_leaves_out_a_hanging_collector(tmp_path: Path) -> None:
         assert agent.errors.counts["collector 'hanging'"] == 1
     finally:
         hanging.RELEASE.set()
+
+
+def test_a_collector_can_be_turned_off_by_its_section() -> None:
+    from sysagent.agent import Agent as _Agent
+
+    agent = _Agent.from_config({"collectors": {"load": {"enabled": False}}, "sinks": {}})
+    try:
+        assert "load" not in agent.runners and "memory" in agent.runners
+    finally:
+        agent.discard()

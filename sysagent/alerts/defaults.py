@@ -5,7 +5,8 @@
 - disk > 80%: WARNING; > 90%: CRITICAL (per mountpoint)
 - I/O wait > 50% for 5 min: WARNING
 
-Utilizations are shares (0..1), as the semantic conventions define them. Users
+Utilizations are shares (0..1), as the semantic conventions define them; the
+CPU rules take shares of ``system.cpu.time``'s rates (``share: true``). Users
 disable a default with ``alerts.defaults.disable: [NAME]``, change fields with
 ``alerts.defaults.override: {NAME: {...}}``, or replace it with a rule of the same name.
 """
@@ -19,10 +20,11 @@ _PCT = "{{ value | percent }}"
 DEFAULT_RULES: tuple[dict[str, Any], ...] = (
     {
         "name": "cpu_high",
-        "metric": "system.cpu.utilization",
-        # busy = 1 - idle of the whole-host series (the one without cpu.logical_number)
-        "where": ["cpu.mode=idle", "cpu.logical_number="],
-        "reduce": {"op": "avg"},
+        # busy = 1 - the idle share of all CPU time, from the counters' rates: the same
+        # with or without per-CPU series, and with system.cpu.utilization off (its default)
+        "metric": "system.cpu.time",
+        "where": ["cpu.mode=idle"],
+        "share": True,
         "complement": True,
         "warning": {"threshold": 0.80, "clear": 0.75, "for": "5m"},
         "critical": {"threshold": 0.95, "clear": 0.90, "for": "2m"},
@@ -49,9 +51,9 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
     },
     {
         "name": "iowait_high",
-        "metric": "system.cpu.utilization",
-        "where": ["cpu.mode=iowait", "cpu.logical_number="],
-        "reduce": {"op": "avg"},
+        "metric": "system.cpu.time",
+        "where": ["cpu.mode=iowait"],
+        "share": True,
         "warning": {"threshold": 0.50, "clear": 0.45, "for": "5m"},
         "annotations": {"summary": f"CPU I/O wait {_PCT} (threshold {{{{ threshold | percent }}}})"},
     },

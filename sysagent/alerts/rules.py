@@ -73,6 +73,9 @@ class Rule(PluginSettings):
     where: tuple[MatcherField, ...] = ()
     reduce: Reduce | None = None
     complement: bool = False  #: compare 1 - value (e.g. busy = 1 - idle share)
+    #: compare the selected points' rate as a share of the rate of all the metric's points
+    #: (per ``reduce.by`` group): CPU busy from system.cpu.time, with or without per-CPU series
+    share: bool = False
     op: Op = ">"
     warning: Annotated[Level | None, BeforeValidator(_level_shorthand)] = None
     critical: Annotated[Level | None, BeforeValidator(_level_shorthand)] = None

@@ -70,13 +70,22 @@ def test_defaults_ship_enabled_and_can_be_disabled_overridden_or_replaced() -> N
     assert (cpu.level_for("warning"), cpu.level_for("critical")) == (300, 120)
 
 
-def test_cpu_default_uses_the_whole_host_idle_share() -> None:
-    (cpu,) = [r for r in AlertsSettings().effective_rules() if r.name == "cpu_high"]
-    points = [Point((("cpu.mode", "idle"),), 0.10), Point((("cpu.mode", "user"),), 0.90),
-              Point((("cpu.logical_number", 0), ("cpu.mode", "idle")), 0.0),
-              Point((("cpu.logical_number", 1), ("cpu.mode", "idle")), 0.2)]
-    ((series, value),) = select(cpu, points)
+def cpu_time(mode: str, rate: float | None, cpu: int | None = None) -> Point:
+    attrs = (("cpu.logical_number", cpu), ("cpu.mode", mode)) if cpu is not None else (("cpu.mode", mode),)
+    return Point(attrs, 100.0, 1, None if rate is None else rate * 5, rate)
+
+
+def test_cpu_defaults_take_shares_of_cpu_time_with_or_without_per_cpu_series() -> None:
+    rules = {r.name: r for r in AlertsSettings().effective_rules()}
+    total = [cpu_time("idle", 0.2), cpu_time("user", 1.3), cpu_time("iowait", 0.5)]
+    ((series, value),) = select(rules["cpu_high"], total)
     assert series == () and value == pytest.approx(0.9)
+    per_cpu = [cpu_time("idle", 0.0, 0), cpu_time("user", 1.0, 0), cpu_time("idle", 0.2, 1), cpu_time("iowait", 0.8, 1)]
+    ((series, value),) = select(rules["cpu_high"], per_cpu)
+    assert series == () and value == pytest.approx(0.9)
+    ((_, iowait),) = select(rules["iowait_high"], per_cpu)
+    assert iowait == pytest.approx(0.4)
+    assert select(rules["cpu_high"], [cpu_time("idle", None), cpu_time("user", None)]) == []  # the first collection
 
 
 def test_reduce_by_and_matchers() -> None:

@@ -68,7 +68,7 @@ def test_reports_every_metric_of_the_top_process(sysagent_harness: Callable[...,
     h.assert_metric("sysagent.process.access_denied", 0)
     h.assert_all_metrics_covered()
     assert pids(h) == {10}
-    assert "num_fds" not in idle.calls, "only the top N pay for the detailed reads"
+    assert "num_fds" not in idle.calls and "memory_info" not in idle.calls, "only the top N pay for details"
 
 
 def test_ranks_by_cpu_used_since_the_previous_cycle(sysagent_harness: Callable[..., Harness]) -> None:

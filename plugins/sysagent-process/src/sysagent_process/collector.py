@@ -1,9 +1,9 @@
 """Per-process metrics from psutil for the top N processes by CPU or memory.
 
-Each cycle reads every process's name, CPU times and memory once (one
-``/proc/PID/stat`` and ``statm`` read each, under psutil's ``oneshot``), ranks
-the candidates, and reads threads, context switches, file descriptors and I/O
-only for the N it reports. Ranking by CPU uses the CPU time each process used
+Each cycle reads every process's name and CPU times (one ``/proc/PID/stat``
+read under psutil's ``oneshot``; ranking by memory adds ``statm``), ranks the
+candidates, and reads memory, threads, context switches, file descriptors and
+I/O only for the N it reports. Ranking by CPU uses the CPU time each process used
 since the previous cycle (its whole CPU time on the first cycle, or when it is
 new), which is selection state, not a value the collector reports. Processes
 that cannot be read for lack of permission are counted in
@@ -136,7 +136,7 @@ class ProcessCollector:
                     if select is not None and not select(name, partial(_command_line, proc, name)):
                         continue
                     cpu = proc.cpu_times()
-                    mem = proc.memory_info()
+                    mem = None if self._by_cpu else proc.memory_info()
             except psutil.AccessDenied:
                 denied.add(proc.pid)
                 continue
@@ -148,7 +148,7 @@ class ProcessCollector:
                 seen[proc.pid] = total
                 score = total - before if before is not None and total >= before else total
             else:
-                score = float(mem.rss)
+                score = float(mem.rss)  # type: ignore[union-attr]
             yield score, proc, name, cpu, mem
         if self._by_cpu:
             self._last_cpu = seen
@@ -165,6 +165,8 @@ class ProcessCollector:
         denied: set[int],
     ) -> None:
         with proc.oneshot():
+            if mem is None:
+                mem = proc.memory_info()
             created = proc.create_time()
             key = (proc.pid, created)
             s = self._series.get(key) or self._describe(proc, name, cpu)

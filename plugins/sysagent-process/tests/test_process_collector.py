@@ -64,8 +64,8 @@ def test_reports_every_metric_of_the_top_process(sysagent_harness: Callable[...,
     h.assert_metric("process.disk.io", 111, {**who, "disk.io.direction": "read"})
     h.assert_metric("process.disk.io", 222, {**who, "disk.io.direction": "write"})
     h.assert_metric("process.uptime", 500.0, who)
-    h.assert_metric("sysagent.process.matched", 2)
-    h.assert_metric("sysagent.process.access_denied", 0)
+    h.assert_metric("sysagent.processes.matched", 2)
+    h.assert_metric("sysagent.processes.access_denied", 0)
     h.assert_all_metrics_covered()
     assert pids(h) == {10}
     assert "num_fds" not in idle.calls and "memory_info" not in idle.calls, "only the top N pay for details"
@@ -108,7 +108,7 @@ def test_include_and_exclude_by_name_and_regex(sysagent_harness: Callable[..., H
     h = sysagent_harness(collector(procs, **settings))
     h.collect()
     assert pids(h) == {1, 3}
-    h.assert_metric("sysagent.process.matched", 2)
+    h.assert_metric("sysagent.processes.matched", 2)
 
 
 def test_exclude_by_name_needs_no_command_line(sysagent_harness: Callable[..., Harness]) -> None:
@@ -141,8 +141,8 @@ def test_permission_denied_is_counted_and_logged_once(
     h = sysagent_harness(collector(procs, top=5))
     with caplog.at_level(logging.DEBUG, logger="sysagent"):
         h.collect(times=3)
-    h.assert_metric("sysagent.process.access_denied", 3)
-    h.assert_metric("sysagent.process.matched", 2)
+    h.assert_metric("sysagent.processes.access_denied", 3)
+    h.assert_metric("sysagent.processes.matched", 2)
     assert pids(h) == {1, 5}
     # init is reported without what it hid
     h.assert_metric("process.unix.file_descriptor.count", attributes={"process.pid": 5}, count=1)

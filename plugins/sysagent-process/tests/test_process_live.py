@@ -40,7 +40,7 @@ def test_live_process_found_by_its_command_line(
     [vms] = h.assert_metric("process.memory.virtual", attributes=who)
     assert 0 < rss.value < vms.value
     h.assert_metric("process.thread.count", 1, who)
-    h.assert_metric("sysagent.process.matched", 1)
+    h.assert_metric("sysagent.processes.matched", 1)
     [uptime] = h.assert_metric("process.uptime", attributes=who)
     assert 0 <= uptime.value < 60
 
@@ -50,7 +50,7 @@ def test_live_top_n_of_all_processes(sysagent_harness: Callable[..., Harness]) -
     h.collect(times=2)
     reported = {dict(p.attributes)["process.pid"] for p in h.assert_metric("process.memory.usage")}
     assert len(reported) == 3
-    [matched] = h.assert_metric("sysagent.process.matched")
+    [matched] = h.assert_metric("sysagent.processes.matched")
     assert matched.value >= 3
     # the counters got rates on the second cycle
     assert all(p.rate is not None for p in h.assert_metric("process.cpu.time"))
@@ -86,7 +86,7 @@ def test_installed_entry_point_is_listed_and_collects(tmp_path: Path) -> None:
     assert snap.returncode == 0, snap.stderr
     ours = [m for m in json.loads(snap.stdout)["metrics"] if m["scope"] == "sysagent_process.plugin"]
     names = {m["name"] for m in ours}
-    assert {"process.cpu.time", "process.memory.usage", "sysagent.process.matched"} <= names
+    assert {"process.cpu.time", "process.memory.usage", "sysagent.processes.matched"} <= names
     assert (
         len({p["attributes"]["process.pid"] for m in ours if m["name"] == "process.memory.usage" for p in m["points"]})
         == 10

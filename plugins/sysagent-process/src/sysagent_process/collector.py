@@ -7,7 +7,7 @@ I/O only for the N it reports. Ranking by CPU uses the CPU time each process use
 since the previous cycle (its whole CPU time on the first cycle, or when it is
 new), which is selection state, not a value the collector reports. Processes
 that cannot be read for lack of permission are counted in
-``sysagent.process.access_denied`` and logged once, never one by one.
+``sysagent.processes.access_denied`` and logged once, never one by one.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The metrics of the process collector, as semantic conventions v1.44.0 define them.
 
-``sysagent.process.*`` are the collector's own bookkeeping (the conventions have
+``sysagent.processes.*`` are the collector's own bookkeeping (the conventions have
 nothing for them): how many processes passed the filters, and how many could
 not be read at all because the agent lacks the permission.
 """
@@ -25,10 +25,10 @@ CONTEXT_SWITCHES = counter(
 )
 UPTIME = gauge("process.uptime", "s", "The time the process has been running")
 MATCHED = updowncounter(
-    "sysagent.process.matched", "{process}", "Processes that passed include/exclude, before top-N", integer=True
+    "sysagent.processes.matched", "{process}", "Processes that passed include/exclude, before top-N", integer=True
 )
 ACCESS_DENIED = updowncounter(
-    "sysagent.process.access_denied",
+    "sysagent.processes.access_denied",
     "{process}",
     "Processes whose metrics (all or some) could not be read for lack of permission, this cycle",
     integer=True,

@@ -54,7 +54,7 @@ def test_reports_every_metric_of_the_top_process(sysagent_harness: Callable[...,
     }
     h.assert_metric("process.cpu.time", 7.5, {**who, "cpu.mode": "user"})
     h.assert_metric("process.cpu.time", 2.5, {**who, "cpu.mode": "system"})
-    h.assert_metric("process.cpu.time", 0.5, {**who, "cpu.mode": "wait"}, count=1)
+    h.assert_metric("process.cpu.time", 0.5, {**who, "cpu.mode": "iowait"}, count=1)
     h.assert_metric("process.memory.usage", 4096, who, count=1)
     h.assert_metric("process.memory.virtual", 8192, who)
     h.assert_metric("process.thread.count", 3, who)

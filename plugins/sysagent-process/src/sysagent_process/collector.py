@@ -41,7 +41,7 @@ def _command_line(proc: Any, name: str) -> str:
         return name
 
 
-_FIELDS = {"user": "user", "system": "system", "wait": "iowait"}
+_FIELDS = {"user": "user", "system": "system", "iowait": "iowait"}
 
 
 def _or_denied(read: Callable[[], Any], pid: int, denied: set[int]) -> Any:
@@ -206,6 +206,7 @@ class ProcessCollector:
             "process.command": argv[0] if argv else name,
             "process.owner": owner,
         }
-        # semconv: cpu.mode is user, system and wait (Linux's iowait, when psutil has it)
-        modes = ("user", "system", "wait") if hasattr(cpu, "iowait") else ("user", "system")
+        # cpu.mode's enum member for I/O wait is ``iowait`` (the metric's note says "wait",
+        # which the enum lacks); psutil has it on Linux only.
+        modes = ("user", "system", "iowait") if hasattr(cpu, "iowait") else ("user", "system")
         return _Series(base, modes)

@@ -170,3 +170,17 @@ def test_configured_paths_bounds_and_vanished_files(sysagent_harness: Callable[.
     assert paths(h) == {"/batch/job0", "/batch/job1", "/batch/job2"}  # "/" has no memory.current; job3 none
     assert paths(h, "container.cpu.time") == {"/", "/batch/job0", "/batch/job1", "/batch/job2"}
     h.assert_metric("container.cpu.time", 5e-6, {"linux.cgroup.path": "/", "cpu.mode": "user"})
+
+
+def test_path_globs_stay_within_a_part_unless_double_star(
+    sysagent_harness: Callable[..., Harness], tmp_path: Path
+) -> None:
+    cg = v2_root(tmp_path)
+    for rel in ("batch", "batch/a", "batch/a/x", "batch/b", "other"):
+        v2_cgroup(cg, rel)
+    one = sysagent_harness(ContainersCollector, settings={"paths": ["/batch/*"]}, host_root=str(tmp_path))
+    one.collect()
+    assert paths(one) == {"/batch/a", "/batch/b"}
+    every = sysagent_harness(ContainersCollector, settings={"paths": ["/batch/**"]}, host_root=str(tmp_path))
+    every.collect()
+    assert paths(every) == {"/batch/a", "/batch/a/x", "/batch/b"}

@@ -11,7 +11,8 @@ class ContainersSettings(CollectorSettings):
     """``containers``: every cgroup recognised as a container (docker, containerd, cri-o,
     podman, systemd-nspawn). ``slice_depth``: systemd ``*.slice`` cgroups down to this depth
     (1: ``system.slice``, ``user.slice``...; 0: none). ``paths``: more cgroups to report,
-    as globs on the cgroup path (``/`` is the root; ``"/process_api/*"``). ``max_depth``
+    as globs on the cgroup path (``/`` is the root; ``*`` matches within one part of
+    the path, ``**`` across parts: ``"/batch/*"``, ``"/batch/**"``). ``max_depth``
     bounds the walk and ``max_cgroups`` the cgroups reported per cycle."""
 
     containers: bool = True

@@ -6,7 +6,6 @@ not descended into (its children are the container's own business).
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 
@@ -16,6 +15,15 @@ from sysagent_containers.layout import Layout, Parts
 from sysagent_containers.settings import ContainersSettings
 
 
+def path_glob(pattern: str) -> str:
+    """A regex for a cgroup path glob: ``*`` and ``?`` stay within one path part, ``**``
+    spans parts (``/batch/*`` is the children of /batch, ``/batch/**`` all below it)."""
+    out = []
+    for token in re.split(r"(\*\*|\*|\?)", pattern):
+        out.append({"**": ".*", "*": "[^/]*", "?": "[^/]"}.get(token) or re.escape(token))
+    return "".join(out) + r"\Z"
+
+
 class Walker:
     """Returns ``{cgroup path parts: Container or None}`` for one cycle."""
 
@@ -23,7 +31,7 @@ class Walker:
         self.host = host
         self.layout = layout
         self.settings = settings
-        pattern = "|".join(f"(?:{fnmatch.translate(p)})" for p in settings.paths)
+        pattern = "|".join(f"(?:{path_glob(p)})" for p in settings.paths)
         self._paths = re.compile(pattern) if pattern else None
         #: cgroups found beyond ``max_cgroups`` in the last walk (left out)
         self.dropped = 0

@@ -176,3 +176,14 @@ def test_kernel_threads_use_their_name_as_command(sysagent_harness: Callable[...
     h = sysagent_harness(collector([FakeProc(2, "kthreadd", argv=())]))
     h.collect()
     h.assert_metric("process.memory.usage", attributes={"process.command": "kthreadd"})
+
+
+def test_host_root_points_psutil_at_the_hosts_proc(tmp_path: Any) -> None:
+    import psutil
+
+    before = psutil.PROCFS_PATH
+    try:
+        ProcessCollector(ProcessSettings(), make_context(str(tmp_path)))
+        assert str(tmp_path / "proc") == psutil.PROCFS_PATH
+    finally:
+        psutil.PROCFS_PATH = before

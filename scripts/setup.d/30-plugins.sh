@@ -37,14 +37,26 @@ sys.exit(0 if ok else 1)
 PYEOF
 }
 
-todo=()
+# setuptools-built plugins build with the setuptools already installed (no download);
+# a plugin with another build backend gets pip's isolated build.
+local_build=()
+isolated=()
 for dir in plugins/sysagent-*/; do
   [ -f "${dir}pyproject.toml" ] || continue
-  up_to_date "$dir" || todo+=(-e "./${dir%/}")
+  up_to_date "$dir" && continue
+  if grep -q '^build-backend *= *"setuptools.build_meta"' "${dir}pyproject.toml"; then
+    local_build+=(-e "./${dir%/}")
+  else
+    isolated+=(-e "./${dir%/}")
+  fi
 done
-if [ ${#todo[@]} -eq 0 ]; then
+if [ ${#local_build[@]} -eq 0 ] && [ ${#isolated[@]} -eq 0 ]; then
   echo "30-plugins.sh: every plugin under plugins/ is installed"
   exit 0
 fi
-echo "30-plugins.sh: installing ${todo[*]}"
-PIP_ROOT_USER_ACTION=ignore "$PY" -m pip install -q --disable-pip-version-check --no-build-isolation "${todo[@]}"
+pip_install() {
+  echo "30-plugins.sh: installing $*"
+  PIP_ROOT_USER_ACTION=ignore "$PY" -m pip install -q --disable-pip-version-check "$@"
+}
+[ ${#local_build[@]} -eq 0 ] || pip_install --no-build-isolation "${local_build[@]}"
+[ ${#isolated[@]} -eq 0 ] || pip_install "${isolated[@]}"

@@ -70,7 +70,8 @@ def check(
     """Every disagreement of ``specs`` (and the points' attributes) with the model; [] when all agree.
 
     ``points``: ``{metric name: [attributes, ...]}`` or batches. ``allow_attributes``:
-    extra keys a third-party plugin defines for its own extension metrics.
+    extra keys a plugin documents (its own extension attributes, or registry
+    attributes it puts on a metric that does not list them).
     ``resource``: resource attributes; a key that the model defines as a metric
     (``system.cpu.logical.count``) is a disagreement.
     """
@@ -125,7 +126,7 @@ def _check_point(
             continue
         if a.deprecated:
             out.append(Disagreement(metric, "attribute", f"{key!r} is deprecated: {a.deprecated}"))
-        if d is not None and key not in d.attributes:
+        if d is not None and key not in d.attributes and key not in allowed:
             out.append(Disagreement(metric, "attribute", f"{key!r} is not an attribute of this metric"))
         if d is not None and defaults and key in d.opt_in_attributes:
             out.append(Disagreement(metric, "opt-in", f"the opt-in attribute {key!r} is emitted by default"))

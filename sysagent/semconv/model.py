@@ -105,11 +105,27 @@ def opt_in_metrics(docs: Path = VENDOR / "docs") -> set[str]:
 
 @functools.cache
 def load(root: Path = VENDOR) -> Model:
-    """Parse every YAML file under ``root/model`` (cached: the model does not change at run time)."""
+    """Parse every YAML file under ``root/model`` (cached: the model does not change at run time).
+
+    Both file formats occur: the older ``groups:`` one, and ``file_format:
+    definition/2`` (the hardware model) with top-level ``metrics:`` whose
+    attributes may name an ``attribute_groups`` entry with ``ref_group``.
+    """
     opt_in = opt_in_metrics(root / "docs")
     model = Model()
-    for path in sorted((root / "model").rglob("*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    docs = [yaml.safe_load(p.read_text(encoding="utf-8")) or {} for p in sorted((root / "model").rglob("*.yaml"))]
+    groups = {g["id"]: list(g.get("attributes") or ()) for doc in docs for g in doc.get("attribute_groups") or ()}
+
+    def expand(attrs: list[dict[str, Any]], depth: int = 0) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for a in attrs:
+            if "ref_group" in a and depth < 8:
+                out += expand(groups.get(a["ref_group"], []), depth + 1)
+            elif "ref" in a:
+                out.append(a)
+        return out
+
+    for doc in docs:
         for group in doc.get("groups") or ():
             if group.get("type") == "metric":
                 metric = _metric(group, opt_in)
@@ -118,4 +134,10 @@ def load(root: Path = VENDOR) -> Model:
                 if "id" in node:
                     attr = _attribute(node)
                     model.attributes[attr.name] = attr
+        for node in doc.get("metrics") or ():  # definition/2
+            v1 = {**node, "metric_name": node["name"], "attributes": expand(list(node.get("attributes") or ()))}
+            if node.get("requirement_level") == "opt_in":
+                opt_in = opt_in | {node["name"]}
+            metric = _metric(v1, opt_in)
+            model.metrics[metric.name] = metric
     return model

@@ -41,6 +41,8 @@ class Figures:
     rx: float | None = None
     tx: float | None = None
     load: float | None = None
+    #: (firing alerts, worst severity) from the alert states a plugin exports
+    alerts: tuple[int, str] = (0, "")
 
 
 def cpu_busy_from_time(m: MetricData) -> float | None:
@@ -98,6 +100,23 @@ def network_rates(m: MetricData) -> tuple[float | None, float | None]:
     return sums.get("receive"), sums.get("transmit")
 
 
+#: Alert states as a metric: 2 is firing (the alert plugin's public series, read like any other).
+ALERT_STATE = "sysagent.alert.state"
+_SEVERITY_RANK = {"warning": 1, "nodata": 1, "critical": 2}
+
+
+def firing(m: MetricData) -> tuple[int, str]:
+    """How many series are firing, and the worst severity among them."""
+    count, worst = 0, ""
+    for p in m.points:
+        if p.value >= 2:
+            count += 1
+            severity = str(dict(p.attributes).get("alert.severity", ""))
+            if _SEVERITY_RANK.get(severity, 0) > _SEVERITY_RANK.get(worst, 0):
+                worst = severity
+    return count, worst
+
+
 class Summary:
     """Headline figures and cycle detection. Not thread-safe: the console holds a lock."""
 
@@ -129,6 +148,8 @@ class Summary:
                 f.rx, f.tx = network_rates(m)
             elif name == LOAD:
                 f.load = m.points[0].value if m.points else None
+            elif name == ALERT_STATE:
+                f.alerts = firing(m)
             else:
                 continue
             self.seen.add(name)
@@ -159,6 +180,8 @@ class Summary:
             parts.append(f"net rx {_rate(f.rx)} tx {_rate(f.tx)}")
         if LOAD in self.seen:
             parts.append("load -" if f.load is None else f"load {f.load:.2f}")
+        if f.alerts[0]:
+            parts.append(f"ALERTS {f.alerts[0]} firing ({f.alerts[1] or 'unknown'})")
         return "  ".join(parts)
 
 

@@ -291,3 +291,24 @@ def test_registers_as_a_default_sink() -> None:
     assert (entry.default_enabled, entry.settings) == (True, ConsoleSettings)
     with pytest.raises(ValueError, match="format"):
         ConsoleSettings.model_validate({"format": "yaml"})
+
+
+def test_firing_alerts_are_on_the_line_with_the_worst_severity(tmp_path: Path) -> None:
+    from sysagent.model import gauge
+
+    m, out = cpu_machine(), io.StringIO()
+    m.add("alerts", gauge("sysagent.alert.state", "1"))
+    s = sink(tmp_path, out)
+
+    def states(*rows: tuple[str, str, float]) -> list[Observation]:
+        return [Observation("sysagent.alert.state", v, {"alert.rule": r, "alert.severity": sev}) for r, sev, v in rows]
+
+    s.export(m.tick("cpu", 0, cpu_times(idle=1, user=1, system=0)))
+    s.export(m.tick("alerts", 0, states(("a", "none", 0.0))))
+    s.export(m.tick("cpu", 5, cpu_times(idle=2, user=1, system=0)))
+    s.export(m.tick("alerts", 5, states(("a", "warning", 2.0), ("b", "critical", 2.0), ("c", "warning", 1.0))))
+    s.export(m.tick("cpu", 10, cpu_times(idle=2, user=2, system=0)))
+    assert out.getvalue().splitlines() == [
+        "12:00:05  cpu   0.0%",
+        "12:00:10  cpu 100.0%  ALERTS 2 firing (critical)",
+    ]

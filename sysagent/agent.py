@@ -88,11 +88,11 @@ class Agent:
 
         Each collector runs in its own thread with its timeout, so one that hangs
         is reported and left out instead of blocking the snapshot. Collectors
-        whose metrics derive from deltas (CPU utilization, rates) are primed
-        ``prime`` seconds earlier on their first use, so the snapshot has them.
+        with counters (whose points carry rates) or derivations (CPU utilization)
+        are primed ``prime`` seconds earlier on their first use, so the snapshot has them.
         """
         runners = {n: (r, t) for n, (r, _, t) in self.runners.items() if n not in self._hung}
-        fresh = {n: v for n, v in runners.items() if v[0].derivations and v[0].previous_time_ns == 0}
+        fresh = {n: v for n, v in runners.items() if v[0].needs_priming and v[0].previous_time_ns == 0}
         if fresh:
             self._collect_isolated(fresh)
             if prime > 0:

@@ -47,6 +47,8 @@ class CollectorRunner:
         self.derivations: tuple[Utilization, ...] = tuple(getattr(collector, "derive", ()))
         for d in self.derivations:
             self.specs.setdefault(d.target.name, d.target)
+        #: its first batch lacks something a second one has (rates, derived utilizations)
+        self.needs_priming = bool(self.derivations) or any(s.kind is MetricKind.COUNTER for s in self.specs.values())
         # metric -> series -> [start_time_ns, last value, cycle it was last seen, and the
         # start and value before that cycle (None: new in it), to undo a failed build]
         self._state: dict[str, dict[AttrKey, list[Any]]] = {}

@@ -28,7 +28,9 @@ def make(tmp_path: Path, **extra: object) -> Agent:
 def test_collect_once_returns_declared_metrics(tmp_path: Path) -> None:
     snap = make(tmp_path).collect_once()
     ticks = snap.metric("test.ticks")
-    assert ticks is not None and ticks.points[0].value == 0
+    # a collector with counters is primed first, so the snapshot's counter points have rates
+    assert ticks is not None and ticks.points[0].value == 10 and ticks.points[0].delta == 10
+    assert ticks.points[0].rate is not None and ticks.points[0].rate > 0
     assert snap.resource.get("service.name") == "sysagent"
     obj = snap.to_json_obj()
     assert {

@@ -13,13 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import ociserver as srv
-
-BOOT = "ocid1.bootvolume.oc1.iad.abuwcljboot1"
-DATA = "ocid1.volume.oc1.iad.abuwcljdata1"
-LOGS = "ocid1.volume.oc1.iad.abuwcljlogs1"
-OLD = "ocid1.volume.oc1.iad.abuwcljold1"
-LOGS_IQN = "iqn.2015-12.com.oracleiaas:logs1"
-GIB = 1024**3
+from ociserver import LOGS_IQN, standard_state
 
 
 @pytest.fixture(scope="session")
@@ -30,22 +24,6 @@ def oci_key(tmp_path_factory: pytest.TempPathFactory) -> srv.Key:
 @pytest.fixture
 def oci_config(tmp_path: Path, oci_key: srv.Key) -> Path:
     return srv.write_config(tmp_path / "oci_config", oci_key.path, oci_key.fingerprint)
-
-
-def standard_state(key: srv.Key) -> srv.State:
-    state = srv.State(key)
-    state.boot_volumes[BOOT] = srv.volume(BOOT, "test-instance (Boot Volume)", 50, 10)
-    state.volumes[DATA] = srv.volume(DATA, "data", 1024, 20)
-    state.volumes[LOGS] = srv.volume(LOGS, "logs", 2048, 10)
-    state.boot_attachments.append(srv.boot_attachment("ocid1.instance.bva1", BOOT))
-    state.attachments += [
-        srv.attachment("ocid1.volumeattachment.va1", DATA, "paravirtualized", device="/dev/oracleoci/oraclevdb"),
-        srv.attachment(
-            "ocid1.volumeattachment.va2", LOGS, "iscsi", ipv4="169.254.2.2", port=3260, iqn=LOGS_IQN, chapUsername=None
-        ),
-        dict(srv.attachment("ocid1.volumeattachment.va0", OLD, "paravirtualized"), lifecycleState="DETACHED"),
-    ]
-    return state
 
 
 @pytest.fixture

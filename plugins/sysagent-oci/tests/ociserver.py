@@ -27,6 +27,12 @@ USER = "ocid1.user.oc1..aaaaaaaatestuser"
 INSTANCE = "ocid1.instance.oc1.iad.anuwcljtestinstance"
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaatestcompartment"
 AD = "Uocm:US-ASHBURN-AD-1"
+BOOT = "ocid1.bootvolume.oc1.iad.abuwcljboot1"
+DATA = "ocid1.volume.oc1.iad.abuwcljdata1"
+LOGS = "ocid1.volume.oc1.iad.abuwcljlogs1"
+OLD = "ocid1.volume.oc1.iad.abuwcljold1"
+LOGS_IQN = "iqn.2015-12.com.oracleiaas:logs1"
+GIB = 1024**3
 ERROR_CODES = {401: "NotAuthenticated", 404: "NotAuthorizedOrNotFound", 429: "TooManyRequests", 500: "InternalError"}
 
 
@@ -114,6 +120,22 @@ class State:
     page_size: int = 100
     requests: list[str] = field(default_factory=list)  # operation names, in order
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def standard_state(key: Key) -> State:
+    state = State(key)
+    state.boot_volumes[BOOT] = volume(BOOT, "test-instance (Boot Volume)", 50, 10)
+    state.volumes[DATA] = volume(DATA, "data", 1024, 20)
+    state.volumes[LOGS] = volume(LOGS, "logs", 2048, 10)
+    state.boot_attachments.append(boot_attachment("ocid1.instance.bva1", BOOT))
+    state.attachments += [
+        attachment("ocid1.volumeattachment.va1", DATA, "paravirtualized", device="/dev/oracleoci/oraclevdb"),
+        attachment(
+            "ocid1.volumeattachment.va2", LOGS, "iscsi", ipv4="169.254.2.2", port=3260, iqn=LOGS_IQN, chapUsername=None
+        ),
+        dict(attachment("ocid1.volumeattachment.va0", OLD, "paravirtualized"), lifecycleState="DETACHED"),
+    ]
+    return state
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -228,8 +250,8 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, state: State) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
+    def __init__(self, state: State, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), Handler)
         self.state = state
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 

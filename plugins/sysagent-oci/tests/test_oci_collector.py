@@ -10,7 +10,8 @@ from typing import Any
 
 import ociserver as srv
 import pytest
-from conftest import BOOT, DATA, GIB, LOGS, settings, used
+from conftest import settings, used
+from ociserver import BOOT, DATA, GIB, LOGS
 from sysagent_oci.collector import OciVolumeCollector
 from sysagent_oci.settings import OciSettings
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import ociserver as srv
 import pytest
-from conftest import BOOT, DATA, GIB
+from ociserver import BOOT, DATA, GIB
 from sysagent_oci import plugin
 
 from sysagent import Agent, ConfigError

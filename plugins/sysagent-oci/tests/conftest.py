@@ -6,7 +6,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -90,17 +89,3 @@ def fake_statvfs(fake_host: Path) -> Callable[[str], os.statvfs_result]:
         return table["" if rel == "." else rel]
 
     return statvfs
-
-
-def used(blocks: int, bfree: int) -> int:
-    return (blocks - bfree) * 4096
-
-
-def settings(server: srv.Server, config: Path, **extra: Any) -> dict[str, Any]:
-    return {
-        "auth": "config_file",
-        "config_file": str(config),
-        "endpoint": server.url,
-        "metadata_url": server.url + "/opc/v2",
-        **extra,
-    }

@@ -266,3 +266,20 @@ class Server(ThreadingHTTPServer):
     def __exit__(self, *exc: object) -> None:
         self.shutdown()
         self.server_close()
+
+
+# -- helpers the tests share (not fixtures: imported by name) --
+
+
+def used(blocks: int, bfree: int) -> int:
+    return (blocks - bfree) * 4096
+
+
+def settings(server: Server, config: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "auth": "config_file",
+        "config_file": str(config),
+        "endpoint": server.url,
+        "metadata_url": server.url + "/opc/v2",
+        **extra,
+    }

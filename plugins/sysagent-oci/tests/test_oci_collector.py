@@ -10,8 +10,7 @@ from typing import Any
 
 import ociserver as srv
 import pytest
-from conftest import settings, used
-from ociserver import BOOT, DATA, GIB, LOGS
+from ociserver import BOOT, DATA, GIB, LOGS, settings, used
 from sysagent_oci.collector import OciVolumeCollector
 from sysagent_oci.settings import OciSettings
 

@@ -37,6 +37,8 @@ def test_no_driver_registers_nothing_and_logs_one_line(fake_nvml: ModuleType, ca
     registry = Registry()
     with caplog.at_level(logging.INFO, logger="sysagent.nvidia"):
         plugin.sysagent_collectors(registry)
+        plugin.sysagent_started(agent=None)
+        plugin.sysagent_started(agent=None)  # once per load
     assert registry.collectors() == {}
     assert [r.getMessage() for r in caplog.records] == [
         "nvidia: not collecting GPU metrics: no NVIDIA driver (NVML Shared Library Not Found)"
@@ -48,6 +50,7 @@ def test_a_driver_without_gpus_registers_nothing(fake_nvml: ModuleType, caplog: 
     registry = Registry()
     with caplog.at_level(logging.INFO, logger="sysagent.nvidia"):
         plugin.sysagent_collectors(registry)
+        plugin.sysagent_started(agent=None)
     assert registry.collectors() == {}
     assert len(caplog.records) == 1 and "reports no GPU" in caplog.records[0].getMessage()
     assert fake_nvml._initialised == 0

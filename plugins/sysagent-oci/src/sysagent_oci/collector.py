@@ -40,11 +40,10 @@ class OciVolumeCollector:
         self.instance = identity.from_settings(settings)
         self.api: VolumeApi | None = None
         self._logged: set[str] = set()
-        if self.mode is None:
-            log.info("oci: no OCI config file and not an OCI instance: not collecting volumes")
 
     def collect(self) -> list[Row]:
-        if self.mode is None:
+        if self.mode is None:  # logged at the first collection, when the agent's logging is set up
+            self._once("no OCI config file and not an OCI instance: not collecting volumes", logging.INFO)
             return []
         if self.instance is None:
             try:
@@ -102,7 +101,7 @@ class OciVolumeCollector:
                     },
                 )
 
-    def _once(self, message: str) -> None:
+    def _once(self, message: str, level: int = logging.WARNING) -> None:
         if message not in self._logged:
             self._logged.add(message)
-            log.warning("oci: %s", message)
+            log.log(level, "oci: %s", message)

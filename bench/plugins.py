@@ -8,6 +8,11 @@ runs each of its collectors through the agent's runners (start times, deltas, ra
 printing the median CPU time (``time.process_time``) per collection and the number of
 series. The built-in collectors are measured in the same run, as the yardstick.
 
+A plugin whose collectors need a stand-in for the machine (a GPU, a cloud API)
+ships ``bench_setup.py`` beside its pyproject.toml, with a context manager
+``collectors()`` that yields ``[(name, collector), ...]``; those are measured
+through the same runner.
+
 The process plugin's cost depends on how many processes the host has, so it is also
 given per 100 processes, with ``PROCS`` extra sleeping processes started for the
 measurement, beside a bare psutil loop reading the same fields for every process
@@ -16,6 +21,8 @@ measurement, beside a bare psutil loop reading the same fields for every process
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -28,6 +35,8 @@ from typing import Any
 from _common import REPO, Report, med, ms, quick, rss_mb
 
 from sysagent import Agent
+from sysagent.model import Resource, Scope
+from sysagent.runner import CollectorRunner
 
 PREFIX = "sysagent-"
 PLUGINS_DIR = REPO / "plugins"
@@ -69,10 +78,30 @@ def agent_with(plugin: object | None, collectors: Mapping[str, Any] | None = Non
 
 def measure(agent: Agent, cycles: int, spacing: float = 0.02) -> dict[str, tuple[float, int]]:
     """Median CPU seconds and series of one collection, per collector of the agent."""
+    return measure_runners({name: r for name, (r, _iv, _to) in agent.runners.items()}, cycles, spacing)
+
+
+@contextlib.contextmanager
+def stand_in(dist_name: str) -> Iterator[dict[str, Any] | None]:
+    """Runners for the collectors a plugin's ``bench_setup.py`` makes, or None if it has none."""
+    setup = PLUGINS_DIR / dist_name / "bench_setup.py"
+    if not setup.exists():
+        yield None
+        return
+    spec = importlib.util.spec_from_file_location(f"bench_setup_{dist_name.replace('-', '_')}", setup)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with module.collectors() as made:
+        yield {name: CollectorRunner(name, c, Scope(dist_name), Resource()) for name, c in made}
+
+
+def measure_runners(runners: Mapping[str, Any], cycles: int, spacing: float = 0.02) -> dict[str, tuple[float, int]]:
+    """Median CPU seconds and series of one collection, per runner."""
     import time
 
     out: dict[str, tuple[float, int]] = {}
-    for name, (runner, _interval, _timeout) in agent.runners.items():
+    for name, runner in runners.items():
         cpu: list[float] = []
         series = 0
         runner.run()  # first cycle: caches, start times
@@ -147,6 +176,10 @@ def main() -> int:
     for ep, origin in found:
         plugin = ep.load()
         report.section(f"{ep.name}: {origin}")
+        assert ep.dist is not None
+        with stand_in(ep.dist.name) as runners:
+            if runners is not None:
+                print_plugin(report, "on its bench_setup.py stand-in", measure_runners(runners, cycles))
         agent = agent_with(plugin)
         print_plugin(report, "defaults", measure(agent, cycles))
         wide = {k: v for k, v in WIDE.items() if k in agent.runners}

@@ -11,7 +11,7 @@ import os
 import resource
 from typing import Any
 
-from sysagent.collectors._kernelfile import KernelFile
+from sysagent.hostfs import KernelFile
 from sysagent.markers import hookimpl
 from sysagent.model import AttrKey, counter, gauge, updowncounter
 from sysagent.registry import PluginContext, Registry

@@ -12,9 +12,7 @@ from __future__ import annotations
 import os
 import select
 
-from ._procfs import read_text
-
-_CHUNK = 1 << 16
+from sysagent.hostfs import read_fd, read_text
 
 
 class MountTable:
@@ -43,11 +41,7 @@ class MountTable:
 
     @staticmethod
     def _read(fd: int) -> str:
-        os.lseek(fd, 0, os.SEEK_SET)
-        parts = []
-        while chunk := os.read(fd, _CHUNK):
-            parts.append(chunk)
-        return b"".join(parts).decode("utf-8", "replace")
+        return read_fd(fd)
 
     def close(self) -> None:
         if self._fd is not None:

@@ -1,8 +1,6 @@
 """Cheap reads of kernel files under the host root, shared by the built-in collectors.
 
-Reading a /proc file costs a few system calls; on this project's VM the size of
-the read buffer matters most (a 1 MiB buffer costs more than the read itself), so
-files are read in 64 KiB chunks until end of file.
+Files are read with :mod:`sysagent.hostfs` (``read_text`` is re-exported here).
 Paths are built once, in each collector's constructor, never per cycle.
 """
 
@@ -10,37 +8,17 @@ from __future__ import annotations
 
 import os
 
-from sysagent.hostfs import HostFS
+from sysagent.hostfs import HostFS, read_text
 from sysagent.model import AttrKey
 
 #: What the built-in collectors return: ``(name, value, attributes)`` as a plain
 #: tuple, which the runner unpacks like an Observation at a fraction of its cost.
 Obs = tuple[str, float, AttrKey]
 
-_CHUNK = 1 << 16
+__all__ = ["USER_HZ", "Obs", "net_path", "proc_path", "read_text"]
 
 #: Clock ticks per second of the times in /proc/stat (USER_HZ, 100 on Linux).
 USER_HZ: float = float(os.sysconf("SC_CLK_TCK")) if hasattr(os, "sysconf") else 100.0
-
-
-def read_text(path: str) -> str:
-    """The whole content of a kernel file.
-
-    Reads until end of file: /proc files made of records (net/tcp, net/dev,
-    diskstats, mounts) return at most about a page per read, whatever the buffer.
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        data = os.read(fd, _CHUNK)
-        if data:
-            parts = [data]
-            while chunk := os.read(fd, _CHUNK):
-                parts.append(chunk)
-            if len(parts) > 1:
-                data = b"".join(parts)
-    finally:
-        os.close(fd)
-    return data.decode("utf-8", "replace")
 
 
 def proc_path(host: HostFS, *parts: str) -> str:

@@ -21,12 +21,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from sysagent.hostfs import KernelFile
 from sysagent.markers import hookimpl
 from sysagent.model import AttrKey
 from sysagent.registry import PluginContext, Registry
 
 from ._backend import choose
-from ._kernelfile import KernelFile
 from ._procfs import Obs, net_path, read_text
 from ._settings import ConnectionsSettings
 from ._specs import CONNECTION_COUNT, TCP_ATTRS, UDP_ATTRS

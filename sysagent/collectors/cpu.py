@@ -19,12 +19,12 @@ import os
 from collections.abc import Iterable
 
 from sysagent.derive import Utilization
+from sysagent.hostfs import KernelFile
 from sysagent.markers import hookimpl
 from sysagent.model import AttrKey, MetricSpec
 from sysagent.registry import PluginContext, Registry
 
 from ._backend import choose
-from ._kernelfile import KernelFile
 from ._procfs import USER_HZ, Obs, boot_time_ns, proc_path, read_text
 from ._settings import CpuSettings
 from ._specs import CPU_FREQUENCY, CPU_MODES, CPU_TIME, CPU_UTILIZATION, UTILIZATION, cpu_attrs, cpu_number_attrs

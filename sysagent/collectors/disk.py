@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
+from sysagent.hostfs import KernelFile
 from sysagent.markers import hookimpl
 from sysagent.model import AttrKey
 from sysagent.registry import PluginContext, Registry
 
 from ._backend import choose
-from ._kernelfile import KernelFile
 from ._partition import looks_like_partition
 from ._procfs import Obs, boot_time_ns, proc_path
 from ._settings import DISK_DEFAULT_EXCLUDE as DEFAULT_EXCLUDE

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sysagent.hostfs import KernelFile
 from sysagent.markers import hookimpl
 from sysagent.registry import PluginContext, Registry
 
 from ._backend import choose
-from ._kernelfile import KernelFile
 from ._procfs import Obs, proc_path
 from ._settings import LoadSettings
 from ._specs import LOAD_1M, LOAD_5M, LOAD_15M

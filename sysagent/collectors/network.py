@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sysagent.hostfs import KernelFile
 from sysagent.markers import hookimpl
 from sysagent.model import AttrKey
 from sysagent.registry import PluginContext, Registry
 
 from ._backend import choose
-from ._kernelfile import KernelFile
 from ._procfs import Obs, boot_time_ns, net_path
 from ._settings import NETWORK_DEFAULT_EXCLUDE as DEFAULT_EXCLUDE
 from ._settings import NetworkSettings

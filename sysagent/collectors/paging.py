@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sysagent.hostfs import KernelFile
 from sysagent.markers import hookimpl
 from sysagent.model import AttrKey
 from sysagent.registry import PluginContext, Registry
 
 from ._backend import choose
-from ._kernelfile import KernelFile
 from ._procfs import Obs, boot_time_ns, keyed_int, proc_path, unescape
 from ._settings import PagingSettings
 from ._specs import (

@@ -17,11 +17,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
+from sysagent.hostfs import KernelFile
 from sysagent.markers import hookimpl
 from sysagent.registry import PluginContext, Registry
 
 from ._backend import choose
-from ._kernelfile import KernelFile
 from ._procfs import Obs, boot_time_ns, keyed_int, proc_path, read_text
 from ._settings import SystemSettings
 from ._specs import PROCESS_COUNT, PROCESS_CREATED, PROCESS_STATE_ATTRS, PROCESS_STATES, UPTIME

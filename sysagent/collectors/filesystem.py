@@ -1,7 +1,7 @@
 """Space and inodes per mounted filesystem, from the mount table and statvfs.
 
-Reads the mount table (``/proc/self/mounts`` on the host; ``{host_root}/proc/1/mounts``,
-the host init's view, with a host root, statting each mount at
+Reads the mount table (``/proc/self/mounts`` on the host; with a host root, the
+host's table as :class:`~._mounts.HostMounts` finds it, statting each mount at
 ``{host_root}/MOUNTPOINT``) and calls statvfs once per mount. Local filesystems
 (``LOCAL_TYPES``: ext4, xfs, btrfs, tmpfs...) are statted directly; every other
 type (nfs, cifs, fuse.*, ceph, 9p, and types this module does not know) in a
@@ -33,8 +33,8 @@ from sysagent.registry import PluginContext, Registry
 from sysagent.settings import CollectorSettings, Duration
 
 from ._filter import NameFilter
-from ._mounts import MountTable
-from ._procfs import Obs, mounts_path, unescape
+from ._mounts import HostMounts
+from ._procfs import Obs, unescape
 from ._statvfs import StatvfsFn, StatvfsPool
 
 FS_USAGE = updowncounter("system.filesystem.usage", "By", "Space used, free and reserved", integer=True)
@@ -90,7 +90,7 @@ class FilesystemCollector:
     def __init__(self, settings: FilesystemSettings, ctx: PluginContext, statvfs: StatvfsFn | None = None) -> None:
         self.settings = settings
         self._host = ctx.host
-        self._table = MountTable(mounts_path(ctx.host))
+        self._table = HostMounts(ctx.host)
         self._mounts: dict[str, tuple[str, str, str]] = {}
         self._ok_mountpoint = settings.mountpoints.matcher()
         self._ok_device = settings.devices.matcher()

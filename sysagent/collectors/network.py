@@ -19,7 +19,8 @@ from sysagent.settings import CollectorSettings
 
 from ._filter import NameFilter
 from ._kernelfile import KernelFile
-from ._procfs import Obs, boot_time_ns, net_path
+from ._netns import host_net_path
+from ._procfs import Obs, boot_time_ns
 
 NETWORK_IO = counter("system.network.io", "By", "Bytes received and transmitted", integer=True)
 NETWORK_PACKETS = counter("system.network.packet.count", "{packet}", "Packets received and transmitted", integer=True)
@@ -44,7 +45,7 @@ class NetworkCollector:
 
     def __init__(self, settings: NetworkSettings, ctx: PluginContext) -> None:
         self.settings = settings
-        self._file = KernelFile(net_path(ctx.host, "dev"))
+        self._file = KernelFile(host_net_path(ctx.host, "dev"))
         self._match = settings.interfaces.matcher()
         self.counter_start_ns = boot_time_ns(ctx.host)
         self._interfaces: dict[str, _Attrs] = {}

@@ -27,7 +27,10 @@ def host_net_path(host: HostFS, name: str, self_proc: str = "/proc/self") -> str
     if host.root == "/":
         return host.path("proc", "net", name)
     init = host.path("proc", "1", "net", name)
-    if os.access(init, os.R_OK) or not os.access(os.path.join(self_proc, "net", name), os.R_OK):
+    # Decided once for all of a namespace's files, by the one every kernel has.
+    if os.access(host.path("proc", "1", "net", "dev"), os.R_OK) or not os.access(
+        os.path.join(self_proc, "net", "dev"), os.R_OK
+    ):
         return init
     if host.root not in _warned:
         _warned.add(host.root)

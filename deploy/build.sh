@@ -11,14 +11,16 @@
 # python3 + python3-venv + ca-certificates) and imported into podman; it is cached
 # under a tag keyed on its recipe, so it is made once per machine (about a minute).
 # The image itself is reused when the hash of its inputs (Containerfile, the
-# container/ helpers, pyproject.toml, README.md, sysagent/) matches the label on
-# the existing image: a rebuild of an unchanged tree takes about a second.
+# container/ helpers, pyproject.toml, README.md, sysagent/) is the one recorded
+# for the existing image's id (in the cache folder): then this takes well under
+# a second. Otherwise podman's layer cache makes a code-only rebuild ~5-10 s.
 #
 # Environment:
 #   SYSAGENT_IMAGE          image reference to build (default localhost/sysagent:VERSION)
 #   SYSAGENT_BASE_IMAGE     use this base instead of the debootstrap one (e.g. python:3.11-slim-bookworm)
 #   SYSAGENT_DEBIAN_MIRROR  debootstrap mirror (default: debootstrap's own default)
 #   SYSAGENT_BUILD_CA       CA bundle mounted into the build for pip (default: this machine's, if present)
+#   SYSAGENT_CACHE          where the inputs' hash is recorded (default ${XDG_CACHE_HOME:-~/.cache}/sysagent)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -66,8 +68,12 @@ inputs() {
     -not -path '*/__pycache__/*' -not -name '*.pyc' | LC_ALL=C sort | xargs sha256sum
 }
 key=$(inputs | sha256sum | cut -c1-16)
-current=$(podman image inspect --format '{{index .Labels "io.github.sysagent.inputs"}}' "$image" 2>/dev/null || true)
-if [ "$force" = 0 ] && [ "$current" = "$key" ]; then
+# The key is kept beside the image's id, outside the image: a label would differ
+# on every build and defeat podman's layer cache.
+cache=${SYSAGENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sysagent}
+stamp="$cache/image-$(echo "$image" | tr '/:' '__').inputs"
+old_id=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
+if [ "$force" = 0 ] && [ -n "$old_id" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$key $old_id" ]; then
   echo "build: $image is up to date (inputs $key)" >&2
   echo "$image"
   exit 0
@@ -85,7 +91,11 @@ podman build --quiet --isolation=chroot --network=host --format docker \
   -f "$here/Containerfile" \
   --build-arg "BASE=$base" --build-arg "VERSION=$version" \
   "${ca_args[@]}" \
-  --label "io.github.sysagent.inputs=$key" \
   -t "$image" "$root" >&2
+new_id=$(podman image inspect --format '{{.Id}}' "$image")
+mkdir -p "$cache"
+echo "$key $new_id" >"$stamp"
+# The image this one replaces is no longer tagged: remove it (its build layers stay, as cache).
+if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then podman image rm "$old_id" >/dev/null 2>&1 || true; fi
 echo "build: built $image in $(( $(date +%s) - start ))s" >&2
 echo "$image"

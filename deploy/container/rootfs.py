@@ -23,7 +23,10 @@ import sysconfig
 #: The image's user: not root, and not a uid that a host is likely to use.
 UID = GID = 65532
 STDLIB_PRUNE = {"ensurepip", "idlelib", "tkinter", "turtledemo", "lib2to3", "pydoc_data", "test", "distutils"}
-DYNLOAD_PRUNE = re.compile(r"^_(tkinter|test|ctypes_test|xxtestfuzz|xxsubinterpreters)|^xx")
+#: Extension modules an agent never imports; they would pull in Berkeley DB, Kerberos, ncurses, readline.
+DYNLOAD_PRUNE = re.compile(
+    r"^_(tkinter|test|ctypes_test|xxtestfuzz|xxsubinterpreters|dbm|gdbm|curses|curses_panel)\.|^(nis|readline|xx)"
+)
 VENV_PRUNE = re.compile(r"^(pip|setuptools|wheel|_distutils_hack|pkg_resources)([-_.].*)?$|^distutils-precedence\.pth$")
 BIN_PRUNE = re.compile(r"^(pip.*|wheel|activate.*|Activate.ps1)$")
 LDD_LINE = re.compile(r"(?:=>\s*)?(/\S+)\s+\(0x")
@@ -115,7 +118,7 @@ def etc_files(dest: str) -> None:
         if os.path.exists(bundle):
             os.makedirs(os.path.dirname(dest + bundle), exist_ok=True)
             shutil.copy(bundle, dest + bundle)
-    for folder, mode in (("/tmp", 0o1777), ("/hostfs", 0o755), ("/var/lib/sysagent", 0o700), ("/etc/sysagent", 0o755)):
+    for folder, mode in (("/hostfs", 0o755), ("/var/lib/sysagent", 0o700), ("/etc/sysagent", 0o755)):
         os.makedirs(dest + folder, exist_ok=True)
         os.chmod(dest + folder, mode)
     os.chown(f"{dest}/var/lib/sysagent", UID, GID)

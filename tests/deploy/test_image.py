@@ -202,6 +202,8 @@ def test_the_containers_agent_delivers_the_hosts_series_under_the_hosts_name(
             agent.terminate()
             agent.wait(30)
         assert agent.returncode is not None, (tmp_path / "agent.log").read_text()
+        down = c.run(["python3", "/etc/sysagent/healthcheck.py"], env={"SYSAGENT_STATUS_PORT": str(status_port)})
+        assert down.returncode == 1  # no agent answering: unhealthy
         assert any(state.iterdir()), "the agent kept no state in its volume"
         changed = {line.split(" ", 1)[1] for line in c.diff() if line.strip()}
         assert changed <= RUNTIME_PATHS, f"the agent wrote outside its state volume: {changed - RUNTIME_PATHS}"

@@ -24,8 +24,16 @@ from sysagent.settings import Duration, PluginSettings
 
 
 def default_state_dir() -> str:
+    """``SYSAGENT_STATE_DIR``, else ``$XDG_STATE_HOME/sysagent`` (``~/.local/state/sysagent``)."""
+    if explicit := os.environ.get("SYSAGENT_STATE_DIR"):
+        return explicit
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
     return os.path.join(base, "sysagent")
+
+
+def default_host_root() -> str:
+    """``SYSAGENT_HOST_ROOT`` (the host's / mounted in a container, e.g. ``/hostfs``), else ``/``."""
+    return os.environ.get("SYSAGENT_HOST_ROOT") or "/"
 
 
 class _Strict(BaseModel):
@@ -54,7 +62,7 @@ class StatusSection(_Strict):
 class AgentSection(_Strict):
     """``agent:``: where to read the host, where to keep state, what to call it."""
 
-    host_root: str = "/"
+    host_root: str = Field(default_factory=default_host_root)
     #: Where the built-in collectors read the host: auto (procfs on Linux, psutil elsewhere), procfs or psutil.
     backend: Literal["auto", "procfs", "psutil"] = "auto"
     state_dir: str = Field(default_factory=default_state_dir)

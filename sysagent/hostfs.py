@@ -152,3 +152,40 @@ class HostFS:
         if self.root == "/":
             return mountpoint
         return self.path(mountpoint)
+
+    def resolve(self, path: str) -> str:
+        """Where the host's absolute ``path`` is, from here, following symlinks as the host would.
+
+        Under a host root, an absolute symlink (Debian's /var/lib/dbus/machine-id
+        -> /etc/machine-id, NixOS's /etc/hostname -> /etc/static/...) points into
+        the host's tree, not the container's: it is followed inside the root. The
+        result may not exist. Without a host root the path is returned as is.
+        """
+        if self.root == "/":
+            return path
+        root = self.root.rstrip("/")
+        todo = [p for p in path.split("/") if p]
+        done: list[str] = []
+        hops = 0
+        while todo:
+            part = todo.pop(0)
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if done:
+                    done.pop()
+                continue
+            here = root + "/" + "/".join([*done, part])
+            try:
+                link = os.readlink(here)
+            except OSError:  # not a link, or not there
+                done.append(part)
+                continue
+            hops += 1
+            if hops > 40:  # a loop, as the kernel's ELOOP
+                done.append(part)
+                break
+            if link.startswith("/"):
+                done = []
+            todo = [p for p in link.split("/") if p] + todo
+        return root + "/" + "/".join(done)

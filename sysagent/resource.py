@@ -43,6 +43,11 @@ _ARCH = {
     "ia64": "ia64",
 }
 _CONTAINER_ID = re.compile(r"(?<![0-9a-f])([0-9a-f]{64})(?![0-9a-f])")
+_MACHINE_ID = re.compile(r"^[0-9a-f]{32}$")
+#: Files the runtime bind-mounts into each container from its own folder for that
+#: container (.../containers/ID/hostname, .../overlay-containers/ID/userdata/hosts).
+_RUNTIME_FILES = frozenset(("/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/run/.containerenv"))
+_RUNTIME_DIR = re.compile(r"(?:containers|sandboxes)/([0-9a-f]{64})(?:/|$)")
 
 
 def detect(
@@ -54,8 +59,8 @@ def detect(
 ) -> dict[str, AttrValue]:
     """The agent's resource attributes (see the module docstring for the order)."""
     env = os.environ if environ is None else environ
-    machine_id = _first_line(host.path("etc", "machine-id")) or _first_line(host.path("var/lib/dbus/machine-id"))
-    host_name = (_first_line(host.path("etc", "hostname")) if host.root != "/" else "") or socket.gethostname()
+    machine_id = _machine_id(host)
+    host_name = (_first_line(host.resolve("/etc/hostname")) if host.root != "/" else "") or socket.gethostname()
     attrs: dict[str, AttrValue] = {
         "service.name": "sysagent",
         "service.version": __version__,
@@ -110,18 +115,35 @@ def container_id(self_proc: str = "/proc/self") -> str:
         match = _CONTAINER_ID.search(path)
         if match:
             return match.group(1)
-    # cgroup v2 with a private cgroup namespace shows "0::/": the runtime's mounts still name it.
+    # cgroup v2 with a private cgroup namespace shows "0::/": the files the runtime
+    # bind-mounts (/etc/hostname...) still name it. Only those: with the host's /
+    # mounted at /hostfs, mountinfo also lists other containers' mounts under it.
+    found = ""
     for line in _read(os.path.join(self_proc, "mountinfo")).splitlines():
-        if "/containers/" in line or "/sandboxes/" in line:
-            for field in line.split()[3:5]:
-                match = _CONTAINER_ID.search(field)
-                if match:
-                    return match.group(1)
+        f = line.split(" ")
+        if len(f) > 4 and f[4] in _RUNTIME_FILES:
+            match = _RUNTIME_DIR.search(f[3])
+            if match and (not found or "containers/" in match.group(0)):
+                found = match.group(1)  # a container's own folder wins over its pod sandbox's
+    return found
+
+
+def _machine_id(host: HostFS) -> str:
+    """The host's /etc/machine-id (or the D-Bus copy), if it holds a valid id.
+
+    "uninitialized" (systemd's first boot) and empty files are not ids. Under a
+    host root, Debian's /var/lib/dbus/machine-id (a link to /etc/machine-id) is
+    followed inside the root, not to the container's own file.
+    """
+    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        value = _first_line(host.resolve(path)).lower()
+        if _MACHINE_ID.match(value):
+            return value
     return ""
 
 
 def _os_description(host: HostFS) -> str:
-    release = _read(host.path("etc", "os-release")) or _read(host.path("usr", "lib", "os-release"))
+    release = _read(host.resolve("/etc/os-release")) or _read(host.resolve("/usr/lib/os-release"))
     pretty = ""
     for line in release.splitlines():
         if line.startswith("PRETTY_NAME="):
@@ -139,5 +161,9 @@ def _read(path: str) -> str:
 
 
 def _first_line(path: str) -> str:
-    lines = _read(path).strip().splitlines()
-    return lines[0].strip() if lines else ""
+    """The first line that is not empty or a comment (hostname(5) allows ``#`` comments)."""
+    for line in _read(path).splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            return line
+    return ""

@@ -15,7 +15,7 @@ from sysagent.model import AttrKey
 #: tuple, which the runner unpacks like an Observation at a fraction of its cost.
 Obs = tuple[str, float, AttrKey]
 
-__all__ = ["USER_HZ", "Obs", "net_path", "proc_path", "read_text"]
+__all__ = ["USER_HZ", "Obs", "proc_path", "read_text"]
 
 #: Clock ticks per second of the times in /proc/stat (USER_HZ, 100 on Linux).
 USER_HZ: float = float(os.sysconf("SC_CLK_TCK")) if hasattr(os, "sysconf") else 100.0
@@ -24,26 +24,6 @@ USER_HZ: float = float(os.sysconf("SC_CLK_TCK")) if hasattr(os, "sysconf") else 
 def proc_path(host: HostFS, *parts: str) -> str:
     """A path under the host's /proc."""
     return host.path("proc", *parts)
-
-
-def net_path(host: HostFS, name: str) -> str:
-    """A file of the host's network namespace (``net/dev``, ``net/snmp``, ...).
-
-    On the host itself this is /proc/net (the agent's own namespace). With a
-    ``host_root`` (the agent in a container, host /proc mounted under it), it is
-    ``{host_root}/proc/1/net``: the namespace of the host's init, not the
-    container's, which /proc/net (a link to /proc/self/net) would show.
-    """
-    if host.root == "/":
-        return host.path("proc", "net", name)
-    return host.path("proc", "1", "net", name)
-
-
-def mounts_path(host: HostFS) -> str:
-    """The mount table to read: /proc/self/mounts, or pid 1's with a ``host_root``."""
-    if host.root == "/":
-        return host.path("proc", "self", "mounts")
-    return host.path("proc", "1", "mounts")
 
 
 def keyed_int(text: str, key: str, sep: str = " ") -> int | None:

@@ -27,7 +27,8 @@ from sysagent.model import AttrKey
 from sysagent.registry import PluginContext, Registry
 
 from ._backend import choose
-from ._procfs import Obs, net_path, read_text
+from ._netns import host_net_path
+from ._procfs import Obs, read_text
 from ._settings import ConnectionsSettings
 from ._specs import CONNECTION_COUNT, TCP_ATTRS, UDP_ATTRS
 
@@ -80,10 +81,10 @@ class ConnectionsCollector:
 
     def __init__(self, settings: ConnectionsSettings, ctx: PluginContext) -> None:
         self.settings = settings
-        self._snmp = KernelFile(net_path(ctx.host, "snmp"), single=True)
-        self._sockstat = KernelFile(net_path(ctx.host, "sockstat"), single=True)
-        self._sockstat6 = KernelFile(net_path(ctx.host, "sockstat6"), single=True)
-        self._tcp = (net_path(ctx.host, "tcp"), net_path(ctx.host, "tcp6"))
+        self._snmp = KernelFile(host_net_path(ctx.host, "snmp"), single=True)
+        self._sockstat = KernelFile(host_net_path(ctx.host, "sockstat"), single=True)
+        self._sockstat6 = KernelFile(host_net_path(ctx.host, "sockstat6"), single=True)
+        self._tcp = (host_net_path(ctx.host, "tcp"), host_net_path(ctx.host, "tcp6"))
 
     def collect(self) -> Iterable[Obs]:
         sockstat = self._sockstat.read()

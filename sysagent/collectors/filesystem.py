@@ -1,7 +1,7 @@
 """Space and inodes per mounted filesystem, from the mount table and statvfs.
 
-Reads the mount table (``/proc/self/mounts`` on the host; ``{host_root}/proc/1/mounts``,
-the host init's view, with a host root, statting each mount at
+Reads the mount table (``/proc/self/mounts`` on the host; with a host root, the
+host's table as :class:`~._mounts.HostMounts` finds it, statting each mount at
 ``{host_root}/MOUNTPOINT``) and calls statvfs once per mount. Local filesystems
 (``LOCAL_TYPES``: ext4, xfs, btrfs, tmpfs...) are statted directly; every other
 type (nfs, cifs, fuse.*, ceph, 9p, and types this module does not know) in a
@@ -35,8 +35,8 @@ from sysagent.model import MetricSpec
 from sysagent.registry import PluginContext, Registry
 
 from ._backend import choose
-from ._mounts import MountTable
-from ._procfs import Obs, mounts_path, unescape
+from ._mounts import HostMounts
+from ._procfs import Obs, unescape
 from ._settings import DEFAULT_EXCLUDE_MOUNTPOINTS, DEFAULT_EXCLUDE_TYPES, LOCAL_TYPES, FilesystemSettings
 from ._specs import FS_INODES, FS_LIMIT, FS_USAGE, FS_UTILIZATION, filesystem_attrs
 from ._specs import FsAttrs as _Attrs
@@ -56,7 +56,7 @@ class FilesystemCollector:
             self.metrics += (FS_LIMIT,)
         self._limit = settings.limit
         self._host = ctx.host
-        self._table = MountTable(mounts_path(ctx.host))
+        self._table = HostMounts(ctx.host)
         self._mounts: dict[str, tuple[str, str, str]] = {}
         self._ok_mountpoint = settings.mountpoints.matcher()
         self._ok_device = settings.devices.matcher()

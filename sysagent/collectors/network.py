@@ -18,7 +18,8 @@ from sysagent.model import AttrKey
 from sysagent.registry import PluginContext, Registry
 
 from ._backend import choose
-from ._procfs import Obs, boot_time_ns, net_path
+from ._netns import host_net_path
+from ._procfs import Obs, boot_time_ns
 from ._settings import NETWORK_DEFAULT_EXCLUDE as DEFAULT_EXCLUDE
 from ._settings import NetworkSettings
 from ._specs import NETWORK_DROPPED, NETWORK_ERRORS, NETWORK_IO, NETWORK_PACKETS, network_attrs
@@ -34,7 +35,7 @@ class NetworkCollector:
 
     def __init__(self, settings: NetworkSettings, ctx: PluginContext) -> None:
         self.settings = settings
-        self._file = KernelFile(net_path(ctx.host, "dev"))
+        self._file = KernelFile(host_net_path(ctx.host, "dev"))
         self._match = settings.interfaces.matcher()
         self.counter_start_ns = boot_time_ns(ctx.host)
         self._interfaces: dict[str, _Attrs] = {}

@@ -13,8 +13,7 @@ from collector_helpers import FAKEHOST, SEMCONV, Harness
 from sysagent import hookspecs
 from sysagent.collectors import BUILTIN_COLLECTORS
 from sysagent.collectors._filter import NameFilter
-from sysagent.collectors._procfs import keyed_int, mounts_path, net_path, read_text, unescape
-from sysagent.hostfs import HostFS
+from sysagent.collectors._procfs import keyed_int, read_text, unescape
 from sysagent.registry import Registry
 
 EXPECTED = {
@@ -102,13 +101,6 @@ def test_keyed_int_and_unescape() -> None:
     assert keyed_int("MemTotal:  100 kB\nMemFree:  7 kB", "MemFree", ":") == 7
     assert unescape(r"/mnt/my\040disk\011tab\134x") == "/mnt/my disk\ttab\\x"
     assert unescape("/plain") == "/plain"
-
-
-def test_host_root_paths() -> None:
-    assert net_path(HostFS("/"), "dev") == "/proc/net/dev"
-    assert net_path(HostFS("/hostfs"), "dev") == "/hostfs/proc/1/net/dev"
-    assert mounts_path(HostFS("/")) == "/proc/self/mounts"
-    assert mounts_path(HostFS("/hostfs")) == "/hostfs/proc/1/mounts"
 
 
 def test_name_filter_globs() -> None:

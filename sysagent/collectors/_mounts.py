@@ -72,6 +72,11 @@ RUNTIME_MOUNTS = (
 _RUNTIME = re.compile("|".join(fnmatch.translate(p) for p in RUNTIME_MOUNTS))
 
 
+def is_runtime_mount(mountpoint: str) -> bool:
+    """Whether a (unescaped) mountpoint is one a container runtime made (both backends leave these out)."""
+    return _RUNTIME.match(mountpoint) is not None
+
+
 def _escape(path: str) -> str:
     """A path as the kernel writes it in mount tables (space, tab, newline and backslash in octal)."""
     return "".join(f"\\{ord(c):03o}" if c in " \t\n\\" else c for c in path)

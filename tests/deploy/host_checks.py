@@ -27,10 +27,12 @@ def check_fake_host(snap: dict[str, Any], *, mountpoints: set[str], data: dict[s
     assert res["host.name"] == host_tree.HOSTNAME
     assert res["host.id"] == host_tree.MACHINE_ID
     assert str(res["os.description"]).startswith(host_tree.PRETTY_NAME)
-    assert res["system.memory.limit"] == host_tree.MEM_TOTAL
-    assert res["system.cpu.logical.count"] == host_tree.LOGICAL_CPUS
-    assert res["system.cpu.physical.count"] == host_tree.PHYSICAL_CORES
-    assert values(snap, "system.cpu.time", "cpu.logical_number") - {None} == set(range(host_tree.LOGICAL_CPUS))
+    # the counts are metrics (semconv); memory: used is MemTotal - MemAvailable, exactly
+    assert [p["value"] for p in points(snap, "system.cpu.logical.count")] == [host_tree.LOGICAL_CPUS]
+    assert [p["value"] for p in points(snap, "system.cpu.physical.count")] == [host_tree.PHYSICAL_CORES]
+    used = [p["value"] for p in points(snap, "system.memory.usage") if p["attributes"]["system.memory.state"] == "used"]
+    (available,) = [p["value"] for p in points(snap, "system.memory.linux.available")]
+    assert used[0] + available == host_tree.MEM_TOTAL
     assert [p["value"] for p in points(snap, "system.cpu.load_average.1m")] == [12.5]
     assert values(snap, "system.network.io", "network.interface.name") == set(host_tree.INTERFACES)
     assert values(snap, "system.disk.io", "system.device") == {"sda", "sdb"}
@@ -40,12 +42,13 @@ def check_fake_host(snap: dict[str, Any], *, mountpoints: set[str], data: dict[s
         if p["attributes"].get("network.connection.state") == "established"
     ]
     assert established == [480]
-    assert values(snap, "system.filesystem.limit", "system.filesystem.mountpoint") == mountpoints
-    (data_point,) = [
-        p for p in points(snap, "system.filesystem.limit") if p["attributes"]["system.filesystem.mountpoint"] == "/data"
+    # system.filesystem.limit is opt-in: the size is the sum of usage over its states
+    assert values(snap, "system.filesystem.usage", "system.filesystem.mountpoint") == mountpoints
+    data_points = [
+        p for p in points(snap, "system.filesystem.usage") if p["attributes"]["system.filesystem.mountpoint"] == "/data"
     ]
     expected = {k: v for k, v in data.items() if k != "limit"}
-    assert {k: data_point["attributes"][k] for k in expected} == expected
+    assert {k: data_points[0]["attributes"][k] for k in expected} == expected
     if "limit" in data:
-        assert data_point["value"] == data["limit"]
+        assert sum(p["value"] for p in data_points) == data["limit"]
     assert "/hostfs" not in json.dumps(snap), "a path of the container leaked into the host's metrics"

@@ -68,7 +68,7 @@ class FakeStatvfs:
 def fs_collect(root: Path, statvfs: Callable[[str], os.statvfs_result], self_proc: str | None = None) -> dict:  # type: ignore[type-arg]
     """{mountpoint: attributes of its system.filesystem.limit} from one collection under host root ``root``."""
     collector = FilesystemCollector(
-        FilesystemSettings.model_validate({"mountpoints": {}, "statvfs_timeout": 0.3}),
+        FilesystemSettings.model_validate({"mountpoints": {}, "statvfs_timeout": 0.3, "limit": True}),
         make_context(str(root)),
         statvfs=statvfs,
     )

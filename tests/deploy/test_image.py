@@ -130,12 +130,13 @@ def test_snapshot_with_pid1_hidden_reads_the_own_mount_table_without_doubling_th
         )
     assert done.returncode == 0, done.stderr
     snap = json.loads(done.stdout)
-    assert values(snap, "system.filesystem.limit", "system.filesystem.mountpoint") == {"/", "/data"}
-    (data,) = [
-        p for m in snap["metrics"] if m["name"] == "system.filesystem.limit" for p in m["points"]
+    assert values(snap, "system.filesystem.usage", "system.filesystem.mountpoint") == {"/", "/data"}
+    data = [
+        p for m in snap["metrics"] if m["name"] == "system.filesystem.usage" for p in m["points"]
         if p["attributes"]["system.filesystem.mountpoint"] == "/data"
     ]  # fmt: skip
-    assert (data["attributes"]["system.filesystem.type"], data["value"]) == ("tmpfs", 2 * host_tree.TIB)
+    size = sum(p["value"] for p in data)  # system.filesystem.limit is opt-in: the states add up to the size
+    assert (data[0]["attributes"]["system.filesystem.type"], size) == ("tmpfs", 2 * host_tree.TIB)
     assert "/hostfs" not in done.stdout
     assert "host networking" in done.stderr  # the network warning: pid 1's namespace could not be read
 
@@ -189,9 +190,9 @@ def test_the_containers_agent_delivers_the_hosts_series_under_the_hosts_name(
         try:
             memory = prom.wait(f"system_memory_usage_bytes{{{sel}}}", timeout=90)
             assert {s.labels["host_name"] for s in memory} == {host_name()}
-            root = prom.wait(f'system_filesystem_limit_bytes{{{sel}, system_filesystem_mountpoint="/"}}', timeout=90)
+            root = prom.wait(f'system_filesystem_usage_bytes{{{sel}, system_filesystem_mountpoint="/"}}', timeout=90)
             st = os.statvfs("/")
-            assert [s.value for s in root] == [st.f_blocks * st.f_frsize]
+            assert sum(s.value for s in root) == st.f_blocks * st.f_frsize  # used + free + reserved
             series = prom.series(f"{{{sel}}}")
             names = sorted({s["__name__"] for s in series})
             print(f"\n{len(series)} series from the container reached Prometheus, host_name={host_name()!r}:")

@@ -20,6 +20,7 @@ from typing import Any
 from sysagent.model import MetricSpec
 from sysagent.registry import PluginContext
 
+from .._mounts import is_runtime_mount
 from .._settings import LOCAL_TYPES, FilesystemSettings
 from .._specs import FS_INODES, FS_LIMIT, FS_USAGE, FS_UTILIZATION, FsAttrs, filesystem_attrs
 from .._statvfs import StatvfsFn, StatvfsPool
@@ -67,6 +68,8 @@ class Collector:
         for p in self._ps.disk_partitions(all=True):
             mountpoint, device, fstype = p.mountpoint, p.device, p.fstype
             found.pop(mountpoint, None)  # re-insert: the mount on top wins; an excluded one hides the one below
+            if is_runtime_mount(mountpoint):
+                continue
             if not (self._ok_type(fstype) and self._ok_mountpoint(mountpoint) and self._ok_device(device)):
                 continue
             opts = p.opts.split(",")

@@ -20,6 +20,7 @@ from sysagent.model import AttrValue, Batch, ExportResult, Resource, Scope, Snap
 from sysagent.registry import Entry, PluginContext
 from sysagent.runner import CollectorRunner
 from sysagent.scheduler import Job, Scheduler
+from sysagent.stats import AgentStats, agent_stats
 
 log = logging.getLogger("sysagent")
 
@@ -259,6 +260,10 @@ class Agent:
         self.plugins.hook.sysagent_started(agent=self)
         return self
 
+    def stats(self) -> AgentStats:
+        """A typed view of the collectors and sinks, for health, /status and self-metrics."""
+        return agent_stats(self)
+
     def take_over(self, old: Agent, timeout: float = 10.0) -> None:
         """Replace a running agent (SIGHUP reload) without losing state.
 
@@ -305,7 +310,7 @@ class Agent:
     def _start_status(self) -> None:
         if not self.config.agent.status.enabled or self._status is not None:
             return
-        from sysagent.status import StatusServer
+        from sysagent.http import StatusServer
 
         try:
             self._status = StatusServer(self)
@@ -321,6 +326,8 @@ class Agent:
                     self.errors.error(f"sink {name!r}", "did not accept a batch", kind="failure")
             except Exception as e:
                 self.errors.error(f"sink {name!r}", "failed", e)
+        if self._status is not None:
+            self._status.observe(batch)  # the live page's history; never blocks
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop collecting, then flush and shut down every sink within ``timeout``."""

@@ -11,9 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import time
 from typing import Any
 
 TOKEN_ENV = "SYSAGENT_STATUS_TOKEN"
+#: Keys whose numbers are wall-clock times (printed as local time).
+TIME_KEYS = frozenset({"since", "at", "ends", "last_success", "last_error_at"})
 
 
 def add_cli(sub: Any) -> None:
@@ -87,10 +90,14 @@ def _print_section(name: str, section: object) -> None:
 
 
 def _row(row: dict[str, Any]) -> str:
-    return "  ".join(f"{k}={_cell(v)}" for k, v in row.items() if v not in (None, "", [], {}))
+    return "  ".join(f"{k}={_cell(v, k)}" for k, v in row.items() if v not in (None, "", [], {}))
 
 
-def _cell(v: object) -> str:
+def _cell(v: object, key: str = "") -> str:
+    if key in TIME_KEYS and isinstance(v, int | float):
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(v))
+    if isinstance(v, float):
+        return f"{v:.4g}"
     if isinstance(v, dict):
         return ",".join(f"{k}={x}" for k, x in v.items())
     return str(v)

@@ -153,6 +153,7 @@ class LiveHost:
         self._rings = {s.key: Ring() for s in SERIES}
         self._now: dict[str, float] = {}
         self._time = 0.0
+        self._host = ""
         self.seq = 0
         self._cond = threading.Condition()
 
@@ -174,12 +175,13 @@ class LiveHost:
                 self._rings[k].append(t, v)
             self._now.update(found)
             self._time = max(self._time, t)
+            self._host = str(batch.resource.get("host.name") or self._host)
             self.seq += 1
             self._cond.notify_all()
 
     def current(self) -> dict[str, object]:
         with self._cond:
-            return {"time": self._time or None, "values": dict(self._now), "units": _UNITS}
+            return {"host": self._host, "time": self._time or None, "values": dict(self._now), "units": _UNITS}
 
     def history(self, key: str, since: float, step: float) -> list[tuple[float, float]]:
         """Samples after ``since`` (wall-clock s), averaged over buckets of ``step`` seconds (0: raw)."""

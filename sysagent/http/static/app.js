@@ -137,7 +137,9 @@ function table(id, rows) {
   const t = el("table", { id });
   const head = el("tr");
   for (const c of cols) head.append(el("th", {}, c));
-  t.append(el("thead")).append(head);
+  const thead = el("thead");
+  thead.append(head);
+  t.append(thead);
   const body = t.appendChild(el("tbody"));
   for (const r of rows) {
     const tr = el("tr", r.severity ? { class: r.severity } : {});

@@ -1,4 +1,4 @@
-"""The committed Grafana dashboards are what backends/grafana/generate.py produces, with units and the spec's options."""
+"""The committed Grafana dashboards are what backends/grafana/generate.py makes, with units and the spec's options."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ DASHBOARDS = ROOT / "backends" / "grafana" / "dashboards"
 
 def test_committed_dashboards_are_fresh() -> None:
     out = subprocess.run(
-        [sys.executable, str(ROOT / "backends/grafana/generate.py"), "--check"], capture_output=True, text=True, timeout=120
+        [sys.executable, str(ROOT / "backends/grafana/generate.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
 

@@ -120,8 +120,14 @@ def dashboard(uid: str, title: str, description: str, panels: list[Any], variabl
         .timepicker(dash_b.TimePicker().refresh_intervals(["10s", "30s", "1m", "5m"]).time_options(TIME_OPTIONS))
         .tooltip(dash_m.DashboardCursorSync.CROSSHAIR)
         .variables(variables)
-        .link(dash_b.DashboardLink("sysagent").type(dash_m.DashboardLinkType.DASHBOARDS).tags(["sysagent"])
-              .as_dropdown(True).include_vars(True).keep_time(True))
+        .link(
+            dash_b.DashboardLink("sysagent")
+            .type(dash_m.DashboardLinkType.DASHBOARDS)
+            .tags(["sysagent"])
+            .as_dropdown(True)
+            .include_vars(True)
+            .keep_time(True)
+        )
     )
     for p in panels:
         d = d.with_row(p) if isinstance(p, dash_b.Row) else d.with_panel(p)

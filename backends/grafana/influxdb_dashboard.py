@@ -26,7 +26,7 @@ from _common import (
 from grafana_foundation_sdk.builders import dashboard as dash_b
 from grafana_foundation_sdk.models import dashboard as dash_m
 
-H = "\"service.name\" =~ /^$job$/ AND \"host.name\" =~ /^$host$/ AND $timeFilter"
+H = '"service.name" =~ /^$job$/ AND "host.name" =~ /^$host$/ AND $timeFilter'
 G = "GROUP BY time($__interval)"
 
 
@@ -47,7 +47,7 @@ def gauge(measurement: str, by: str = "", where: str = "", scale: str = "") -> s
 
 IDLE_PER_CPU = (
     'SELECT non_negative_derivative(mean("$counter"), 1s) AS "idle" FROM "$rp"."system.cpu.time"'
-    f" WHERE \"cpu.mode\" = 'idle' AND \"cpu.logical_number\" =~ /.+/ AND {H}"
+    f' WHERE "cpu.mode" = \'idle\' AND "cpu.logical_number" =~ /.+/ AND {H}'
     f' {G}, "cpu.logical_number", "host.name"'
 )
 CPU_BUSY = f'SELECT 100 - 100 * mean("idle") FROM ({IDLE_PER_CPU}) WHERE $timeFilter {G}, "host.name" fill(none)'
@@ -58,7 +58,7 @@ MODE_PER_CPU = (
 CPU_BY_MODE = f'SELECT 100 * mean("share") FROM ({MODE_PER_CPU}) WHERE $timeFilter {G}, "cpu.mode" fill(none)'
 PER_CORE = (
     'SELECT 100 - 100 * non_negative_derivative(mean("$counter"), 1s) FROM "$rp"."system.cpu.time"'
-    f" WHERE \"cpu.mode\" = 'idle' AND \"cpu.logical_number\" =~ /.+/ AND {H} {G}, \"cpu.logical_number\" fill(none)"
+    f' WHERE "cpu.mode" = \'idle\' AND "cpu.logical_number" =~ /.+/ AND {H} {G}, "cpu.logical_number" fill(none)'
 )
 
 
@@ -76,13 +76,17 @@ def variables() -> list[Any]:
     )
     job = query_var("job", "Job", 'SHOW TAG VALUES FROM "system.uptime" WITH KEY = "service.name"', INFLUXDB)
     host = query_var(
-        "host", "Host", 'SHOW TAG VALUES FROM "system.uptime" WITH KEY = "host.name" WHERE "service.name" =~ /^$job$/', INFLUXDB
+        "host",
+        "Host",
+        'SHOW TAG VALUES FROM "system.uptime" WITH KEY = "host.name" WHERE "service.name" =~ /^$job$/',
+        INFLUXDB,
     )
     fields = [
         query_var(name, name, f'SHOW FIELD KEYS FROM "$rp"."{m}"', INFLUXDB)
         .multi(False)
         .include_all(False)
         .hide(dash_m.VariableHide.HIDE_VARIABLE)
+        .regex(f"/^(mean_)?{name}$/")  # counter values also carry start_time_unix_nano
         for name, m in (("counter", "system.cpu.time"), ("gauge", "system.uptime"))
     ]
     return [rp, job, host, *fields]
@@ -94,26 +98,140 @@ def host() -> dash_b.Dashboard:
         dash_b.Row("CPU"),
         ts("CPU busy", "percent", [t(CPU_BUSY, "$tag_host.name")], thresholds=CPU_THRESHOLDS, lo=0, hi=100),
         ts("CPU by mode", "percent", [t(CPU_BY_MODE, "$tag_cpu.mode")], lo=0, hi=100),
-        ts("CPU busy per core", "percent", [t(PER_CORE, "cpu $tag_cpu.logical_number")], thresholds=CPU_THRESHOLDS, lo=0, hi=100),
-        ts("Load", "none", [t(gauge(f"system.cpu.load_average.{p}"), p, r) for p, r in (("1m", "A"), ("5m", "B"), ("15m", "C"))], lo=0),
+        ts(
+            "CPU busy per core",
+            "percent",
+            [t(PER_CORE, "cpu $tag_cpu.logical_number")],
+            thresholds=CPU_THRESHOLDS,
+            lo=0,
+            hi=100,
+        ),
+        ts(
+            "Load",
+            "none",
+            [t(gauge(f"system.cpu.load_average.{p}"), p, r) for p, r in (("1m", "A"), ("5m", "B"), ("15m", "C"))],
+            lo=0,
+        ),
         dash_b.Row("Memory"),
-        ts("Memory used", "percent", [t(gauge("system.memory.utilization", where="\"system.memory.state\" = 'used'", scale="100 * "))], thresholds=MEMORY_THRESHOLDS, lo=0, hi=100),
-        ts("Memory by state", "bytes", [t(gauge("system.memory.usage", '"system.memory.state"'), "$tag_system.memory.state")], lo=0),
-        ts("Swap activity", "ops", [t(rate("system.paging.operations", '"system.paging.direction"'), "swap $tag_system.paging.direction")], lo=0),
+        ts(
+            "Memory used",
+            "percent",
+            [t(gauge("system.memory.utilization", where="\"system.memory.state\" = 'used'", scale="100 * "))],
+            thresholds=MEMORY_THRESHOLDS,
+            lo=0,
+            hi=100,
+        ),
+        ts(
+            "Memory by state",
+            "bytes",
+            [t(gauge("system.memory.usage", '"system.memory.state"'), "$tag_system.memory.state")],
+            lo=0,
+        ),
+        ts(
+            "Swap activity",
+            "ops",
+            [t(rate("system.paging.operations", '"system.paging.direction"'), "swap $tag_system.paging.direction")],
+            lo=0,
+        ),
         dash_b.Row("Filesystems"),
-        ts("Filesystem used", "percent", [t(gauge("system.filesystem.utilization", '"system.filesystem.mountpoint"', "\"system.filesystem.state\" = 'used'", "100 * "), "$tag_system.filesystem.mountpoint")], thresholds=DISK_THRESHOLDS, lo=0, hi=100),
+        ts(
+            "Filesystem used",
+            "percent",
+            [
+                t(
+                    gauge(
+                        "system.filesystem.utilization",
+                        '"system.filesystem.mountpoint"',
+                        "\"system.filesystem.state\" = 'used'",
+                        "100 * ",
+                    ),
+                    "$tag_system.filesystem.mountpoint",
+                )
+            ],
+            thresholds=DISK_THRESHOLDS,
+            lo=0,
+            hi=100,
+        ),
         dash_b.Row("Disks"),
-        ts("Disk throughput", "Bps", [t(rate("system.disk.io", '"system.device", "disk.io.direction"'), "$tag_system.device $tag_disk.io.direction")], lo=0),
-        ts("Disk IOPS", "iops", [t(rate("system.disk.operations", '"system.device", "disk.io.direction"'), "$tag_system.device $tag_disk.io.direction")], lo=0),
+        ts(
+            "Disk throughput",
+            "Bps",
+            [
+                t(
+                    rate("system.disk.io", '"system.device", "disk.io.direction"'),
+                    "$tag_system.device $tag_disk.io.direction",
+                )
+            ],
+            lo=0,
+        ),
+        ts(
+            "Disk IOPS",
+            "iops",
+            [
+                t(
+                    rate("system.disk.operations", '"system.device", "disk.io.direction"'),
+                    "$tag_system.device $tag_disk.io.direction",
+                )
+            ],
+            lo=0,
+        ),
         dash_b.Row("Network"),
-        ts("Network bytes", "Bps", [t(rate("system.network.io", '"network.interface.name", "network.io.direction"'), "$tag_network.interface.name $tag_network.io.direction")], lo=0),
-        ts("Network errors", "pps", [t(rate("system.network.errors", '"network.interface.name", "network.io.direction"'), "$tag_network.interface.name $tag_network.io.direction")], lo=0),
+        ts(
+            "Network bytes",
+            "Bps",
+            [
+                t(
+                    rate("system.network.io", '"network.interface.name", "network.io.direction"'),
+                    "$tag_network.interface.name $tag_network.io.direction",
+                )
+            ],
+            lo=0,
+        ),
+        ts(
+            "Network errors",
+            "pps",
+            [
+                t(
+                    rate("system.network.errors", '"network.interface.name", "network.io.direction"'),
+                    "$tag_network.interface.name $tag_network.io.direction",
+                )
+            ],
+            lo=0,
+        ),
         dash_b.Row("System"),
-        ts("TCP connections by state", "none", [t(gauge("system.network.connection.count", '"network.connection.state"', "\"network.transport\" = 'tcp'"), "$tag_network.connection.state")], lo=0),
+        ts(
+            "TCP connections by state",
+            "none",
+            [
+                t(
+                    gauge(
+                        "system.network.connection.count", '"network.connection.state"', "\"network.transport\" = 'tcp'"
+                    ),
+                    "$tag_network.connection.state",
+                )
+            ],
+            lo=0,
+        ),
         ts("Processes", "none", [t(gauge("system.process.count", '"process.state"'), "$tag_process.state")], lo=0),
         stat("Uptime", "s", [t(gauge("system.uptime"))], w=6),
     ]
-    d = dashboard("sysagent-host-influxdb", "sysagent / Host (InfluxDB)", "One host from InfluxDB; pick the retention policy ($rp) that covers the range: raw for up to 24 h, one_week for 7 d, one_month for 30 d.", panels, variables())
-    for title, rng, policy in (("Last 24 h (raw)", "now-24h", "raw"), ("Last 7 d (1-minute means)", "now-7d", "one_week"), ("Last 30 d (5-minute means)", "now-30d", "one_month")):
-        d = d.link(dash_b.DashboardLink(title).type(dash_m.DashboardLinkType.LINK).url(f"/d/sysagent-host-influxdb/sysagent-host-influxdb?var-rp={policy}&var-job=$job&var-host=$host&from={rng}&to=now"))
+    d = dashboard(
+        "sysagent-host-influxdb",
+        "sysagent / Host (InfluxDB)",
+        "One host from InfluxDB; pick the retention policy ($rp) that covers the range: raw for up to 24 h, one_week for 7 d, one_month for 30 d.",
+        panels,
+        variables(),
+    )
+    for title, rng, policy in (
+        ("Last 24 h (raw)", "now-24h", "raw"),
+        ("Last 7 d (1-minute means)", "now-7d", "one_week"),
+        ("Last 30 d (5-minute means)", "now-30d", "one_month"),
+    ):
+        d = d.link(
+            dash_b.DashboardLink(title)
+            .type(dash_m.DashboardLinkType.LINK)
+            .url(
+                f"/d/sysagent-host-influxdb/sysagent-host-influxdb?var-rp={policy}&var-job=$job&var-host=$host&from={rng}&to=now"
+            )
+        )
     return d

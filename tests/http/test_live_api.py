@@ -151,3 +151,30 @@ def test_without_the_alert_plugin_there_is_no_alert_route_or_section(tmp_path: P
     with Agent.from_config(cfg, builtins=("sysagent.collectors.load",)):
         assert get(f"http://127.0.0.1:{port}/api/v1/alerts")[0] == 404
         assert get(f"http://127.0.0.1:{port}/status")[1]["sections"] == {}
+
+
+def test_a_token_protects_the_endpoint_and_sysagent_status_sends_it(
+    tmp_path: Path, subprocess_env: dict[str, str]
+) -> None:
+    port = free_port()
+    token = tmp_path / "token"
+    token.write_text("t0ken-for-test\n")
+    cfg = {
+        "agent": {"state_dir": str(tmp_path), "status": {"port": port, "token_file": str(token)}},
+        "collectors": {"load": {"interval": "1s"}},
+        "sinks": {},
+    }
+    with Agent.from_config(cfg, builtins=("sysagent.collectors.load",)):
+        assert get(f"http://127.0.0.1:{port}/healthz")[0] == 401
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/healthz", headers={"Authorization": "Bearer t0ken-for-test"}
+        )
+        with urllib.request.urlopen(req, timeout=5) as r:
+            assert r.status == 200
+        cmd = [sys.executable, "-m", "sysagent", "status", "--address", f"127.0.0.1:{port}"]
+        denied = subprocess.run(cmd, env=subprocess_env, capture_output=True, text=True, timeout=30)
+        assert denied.returncode == 1 and "401" in denied.stdout and "t0ken" not in denied.stdout
+        ok = subprocess.run(
+            [*cmd, "--token-file", str(token)], env=subprocess_env, capture_output=True, text=True, timeout=30
+        )
+        assert ok.returncode == 0, ok.stdout + ok.stderr

@@ -16,15 +16,17 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+import agent_dashboard  # noqa: E402
+import fleet_dashboard  # noqa: E402
+import host_dashboard  # noqa: E402
 import influxdb_dashboard  # noqa: E402
-import prometheus_dashboards  # noqa: E402
 from _common import to_json  # noqa: E402
 
 OUT = HERE / "dashboards"
 DASHBOARDS: dict[str, Callable[[], object]] = {
-    "fleet.json": prometheus_dashboards.fleet,
-    "host.json": prometheus_dashboards.host,
-    "agent.json": prometheus_dashboards.agent,
+    "fleet.json": fleet_dashboard.fleet,
+    "host.json": host_dashboard.host,
+    "agent.json": agent_dashboard.agent,
     "host-influxdb.json": influxdb_dashboard.host,
 }
 

@@ -17,6 +17,7 @@ from sysagent._version import __version__
 
 if TYPE_CHECKING:
     from sysagent.agent import Agent
+    from sysagent.delivery.counters import SenderStats
 
 
 class SinkStats(Protocol):
@@ -131,3 +132,10 @@ def agent_stats(agent: Agent, now: float | None = None) -> AgentStats:
     )
     sinks = tuple(sink_view(name, sink) for name, sink in list(agent.sinks.items()))
     return AgentStats(__version__, time.time() if now is None else now, agent.started_at, collectors, sinks)
+
+
+if TYPE_CHECKING:
+
+    def _sender_stats_are_sink_stats(s: SenderStats) -> SinkStats:
+        """mypy checks here that the delivery layer's counters satisfy the protocol."""
+        return s

@@ -62,7 +62,7 @@ function buildCharts() {
   for (const c of CHARTS) {
     const card = el("div", { class: "chart", id: `chart-${c.id}` });
     card.append(el("h3", {}, c.title));
-    const svg = el("svg:svg", { viewBox: "0 0 600 140", preserveAspectRatio: "none", role: "img", "aria-label": c.title });
+    const svg = el("svg:svg", { viewBox: "0 0 600 140", role: "img", "aria-label": c.title });
     card.append(svg);
     const legend = el("div", { class: "legend" });
     c.keys.forEach((k, i) => legend.append(el("b", { class: `s${i}` }, `— ${(c.names || [c.title])[i]}`)));
@@ -79,7 +79,9 @@ function draw(c) {
   if (c.id === "load" && cores) max = Math.max(max, cores);
   max = max > 0 ? max * (c.max ? 1 : 1.1) : 1;
   svg.replaceChildren();
-  const H = 125, W = 600;
+  // the drawing is as wide as the element, so text and lines are never stretched
+  const H = 125, W = Math.max(200, Math.round(svg.clientWidth || 600));
+  svg.setAttribute("viewBox", `0 0 ${W} 140`);
   const y = (v) => H - (v / max) * (H - 10);
   for (const f of [0, 0.5, 1]) svg.append(el("svg:line", { class: "grid", x1: 0, x2: W, y1: y(max * f), y2: y(max * f) }));
   svg.append(el("svg:text", { class: "axis", x: 2, y: 10 }, format("", max, c.unit)));

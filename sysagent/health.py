@@ -2,7 +2,7 @@
 
 They read the typed view :class:`~sysagent.stats.AgentStats`, nothing else, so
 they are about the agent itself (collectors and sinks), never about what plugins
-report on the data (alerts have their own /status section).
+report about the data they watch (those add their own /status sections).
 """
 
 from __future__ import annotations

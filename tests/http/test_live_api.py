@@ -178,3 +178,29 @@ def test_a_token_protects_the_endpoint_and_sysagent_status_sends_it(
             [*cmd, "--token-file", str(token)], env=subprocess_env, capture_output=True, text=True, timeout=30
         )
         assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
+def test_status_shows_a_failing_channels_health_without_its_secret_url(tmp_path: Path) -> None:
+    port, dead = free_port(), free_port()
+    secret = "T0PSECRET-hook-path"
+    cfg = {
+        "agent": {"state_dir": str(tmp_path), "status": {"port": port}},
+        "collectors": {"system": {"interval": "0.5s"}},
+        "sinks": {},
+        "alerts": {
+            "channels": {"ops": {"type": "webhook", "url": f"http://127.0.0.1:{dead}/{secret}", "backoff_max": "1s"}},
+            "rules": [{"name": "uptime_low", "metric": "system.uptime", "warning": {"threshold": 1}}],
+        },
+    }
+    with Agent.from_config(cfg):
+        base = f"http://127.0.0.1:{port}"
+
+        def channel() -> dict[str, Any]:
+            rows: list[dict[str, Any]] = get(f"{base}/status")[1]["sections"]["alerts"]["channels"]
+            return rows[0] if rows else {}
+
+        assert wait_for(lambda: channel().get("last_error"))
+        row = channel()
+        assert row["channel"] == "ops" and row["last_success"] is None and row["outbox"] >= 1
+        raw = urllib.request.urlopen(f"{base}/status", timeout=5).read().decode()
+        assert secret not in raw and secret not in json.dumps(get(f"{base}/api/v1/alerts")[1])

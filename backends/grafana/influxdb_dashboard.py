@@ -30,11 +30,11 @@ H = '"service.name" =~ /^$job$/ AND "host.name" =~ /^$host$/ AND $timeFilter'
 G = "GROUP BY time($__interval)"
 
 
-def rate(measurement: str, by: str, where: str = "") -> str:
+def rate(measurement: str, by: str, where: str = "", scale: str = "") -> str:
     """Per-second rate of a counter, per series, grouped by ``by`` tags."""
     cond = f"{where} AND {H}" if where else H
     return (
-        f'SELECT non_negative_derivative(mean("$counter"), 1s) FROM "$rp"."{measurement}" WHERE {cond}'
+        f'SELECT {scale}non_negative_derivative(mean("$counter"), 1s) FROM "$rp"."{measurement}" WHERE {cond}'
         f' {G}, "host.name", {by} fill(none)'
     )
 
@@ -152,6 +152,21 @@ def host() -> dash_b.Dashboard:
             lo=0,
             hi=100,
         ),
+        ts(
+            "Inodes used",
+            "none",
+            [
+                t(
+                    gauge(
+                        "system.filesystem.inodes.usage",
+                        '"system.filesystem.mountpoint"',
+                        "\"system.filesystem.state\" = 'used'",
+                    ),
+                    "$tag_system.filesystem.mountpoint",
+                )
+            ],
+            lo=0,
+        ),
         dash_b.Row("Disks"),
         ts(
             "Disk throughput",
@@ -175,6 +190,13 @@ def host() -> dash_b.Dashboard:
             ],
             lo=0,
         ),
+        ts(
+            "Disk utilization",
+            "percent",
+            [t(rate("system.disk.io_time", '"system.device"', scale="100 * "), "$tag_system.device")],
+            lo=0,
+            hi=100,
+        ),
         dash_b.Row("Network"),
         ts(
             "Network bytes",
@@ -193,6 +215,28 @@ def host() -> dash_b.Dashboard:
             [
                 t(
                     rate("system.network.errors", '"network.interface.name", "network.io.direction"'),
+                    "$tag_network.interface.name $tag_network.io.direction",
+                )
+            ],
+            lo=0,
+        ),
+        ts(
+            "Network packets",
+            "pps",
+            [
+                t(
+                    rate("system.network.packet.count", '"system.device", "network.io.direction"'),
+                    "$tag_system.device $tag_network.io.direction",
+                )
+            ],
+            lo=0,
+        ),
+        ts(
+            "Network drops",
+            "pps",
+            [
+                t(
+                    rate("system.network.packet.dropped", '"network.interface.name", "network.io.direction"'),
                     "$tag_network.interface.name $tag_network.io.direction",
                 )
             ],

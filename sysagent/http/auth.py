@@ -32,13 +32,13 @@ def load_token(token_file: str | None, token_env: str | None, environ: Mapping[s
             with open(token_file, encoding="utf-8") as f:
                 token = f.read().strip()
         except OSError as e:
-            raise ValueError(f"cannot read agent.status.token_file {token_file}: {e.strerror or e}") from None
+            raise ValueError(f"cannot read token_file {token_file}: {e.strerror or e}") from None
         if not token:
-            raise ValueError(f"agent.status.token_file {token_file} is empty")
+            raise ValueError(f"token_file {token_file} is empty")
         return token
     if token_env:
         token = env.get(token_env, "").strip()
         if not token:
-            raise ValueError(f"agent.status.token_env: the environment variable {token_env} is unset or empty")
+            raise ValueError(f"token_env: the environment variable {token_env} is unset or empty")
         return token
     return None

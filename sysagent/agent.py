@@ -17,6 +17,7 @@ from sysagent.errorlog import ErrorLog
 from sysagent.model import Batch, ExportResult, Snapshot
 from sysagent.runner import CollectorRunner
 from sysagent.scheduler import Job, Scheduler
+from sysagent.stats import AgentStats, agent_stats
 
 log = logging.getLogger("sysagent")
 
@@ -61,6 +62,8 @@ class Agent:
         self._lock = threading.Lock()
         self._hung: set[str] = set()
         self._status: Any = None
+        #: the live page's history, handed over by a reload (see :mod:`sysagent.reload`)
+        self._live_history: Any = None
         #: flushes the sinks a reload replaced (see :mod:`sysagent.reload`)
         self.retiring: threading.Thread | None = None
         self.started = False
@@ -151,6 +154,10 @@ class Agent:
         self.plugins.call("sysagent_started", agent=self)
         return self
 
+    def stats(self) -> AgentStats:
+        """A typed view of the collectors and sinks, for health, /status and self-metrics."""
+        return agent_stats(self)
+
     def take_over(self, old: Agent, timeout: float = 10.0) -> None:
         """Replace a running agent (SIGHUP reload); see :func:`sysagent.reload.take_over`."""
         from sysagent.reload import take_over
@@ -160,10 +167,10 @@ class Agent:
     def _start_status(self) -> None:
         if not self.config.agent.status.enabled or self._status is not None:
             return
-        from sysagent.status import StatusServer
+        from sysagent.http import StatusServer
 
         try:
-            self._status = StatusServer(self)
+            self._status = StatusServer(self, live=self._live_history)
         except OSError as e:
             cfg = self.config.agent.status
             log.warning("status endpoint not started: cannot listen on %s:%d: %s", cfg.host, cfg.port, e.strerror or e)
@@ -176,6 +183,8 @@ class Agent:
                     self.errors.error(f"sink {name!r}", "did not accept a batch", kind="failure")
             except Exception as e:
                 self.errors.error(f"sink {name!r}", "failed", e)
+        if self._status is not None:
+            self._status.observe(batch)  # the live page's history; never blocks
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop collecting, then flush and shut down every sink within ``timeout``."""

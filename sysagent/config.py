@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sysagent.envsubst import substitute
 from sysagent.errors import ConfigError
@@ -52,11 +52,25 @@ class HealthSection(_Strict):
 
 
 class StatusSection(_Strict):
-    """``agent.status``: the local endpoint ``sysagent status`` reads (/status, /healthz)."""
+    """``agent.status``: the local endpoint (/status, /healthz, the live page, /api/v1/)."""
 
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=9465, ge=0, le=65535)
+    #: A file holding the bearer token every request must carry (required off loopback).
+    token_file: str | None = None
+    #: Or the environment variable holding it.
+    token_env: str | None = None
+
+    @model_validator(mode="after")
+    def _token_off_loopback(self) -> StatusSection:
+        from sysagent.http.auth import is_loopback, load_token
+
+        if self.enabled and not is_loopback(self.host) and not (self.token_file or self.token_env):
+            raise ValueError(f"host {self.host} is not loopback: set token_file or token_env")
+        if self.enabled:
+            load_token(self.token_file, self.token_env)
+        return self
 
 
 class AgentSection(_Strict):

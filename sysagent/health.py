@@ -1,45 +1,51 @@
-"""Is the agent healthy? The rules behind /healthz and ``sysagent status``."""
+"""Is the agent healthy? The rules behind /healthz and ``sysagent status``.
+
+They read the typed view :class:`~sysagent.stats.AgentStats`, nothing else, so
+they are about the agent itself (collectors and sinks), never about what plugins
+report about the data they watch (those add their own /status sections).
+"""
 
 from __future__ import annotations
 
 import json
-import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sysagent.stats import AgentStats
 
 if TYPE_CHECKING:
     from sysagent.agent import Agent
+    from sysagent.config import HealthSection
 
 
-def problems(agent: Agent, now: float | None = None) -> list[str]:
+def problems(stats: AgentStats, rules: HealthSection) -> list[str]:
     """Short reasons the agent is unhealthy; empty when it is healthy."""
-    now = time.time() if now is None else now
-    rules = agent.config.agent.health
+    now = stats.taken_at
     found: list[str] = []
-    for job in agent.jobs:
-        if job.stats.consecutive_errors >= rules.collector_failures:
-            found.append(f"collector {job.name} failed {job.stats.consecutive_errors} times in a row")
-        elif job.busy_since is not None and now - job.busy_since > 2 * job.timeout + job.interval:
-            found.append(f"collector {job.name} has not returned for {now - job.busy_since:.0f}s")
-    for name, sink in list(agent.sinks.items()):
-        st = _stats(sink)
+    for c in stats.collectors:
+        if c.consecutive_errors >= rules.collector_failures:
+            found.append(f"collector {c.name} failed {c.consecutive_errors} times in a row")
+        elif c.busy_since is not None and now - c.busy_since > 2 * c.timeout_s + c.interval_s:
+            found.append(f"collector {c.name} has not returned for {now - c.busy_since:.0f}s")
+    for sink in stats.sinks:
+        st = sink.stats
         if st is None:
             continue
-        failing = getattr(st, "failing_since", None)
+        failing = st.failing_since
         if failing is not None and now - failing > rules.export_failure:
-            found.append(f"sink {name}: exports failing for {now - failing:.0f}s: {st.last_error}")
-        bound = getattr(getattr(sink, "queue", None), "max_bytes", None)
+            found.append(f"sink {sink.name}: exports failing for {now - failing:.0f}s: {st.last_error}")
+        bound = sink.queue_max_bytes
         if bound and st.queue_bytes > rules.queue_fill * bound:
-            found.append(f"sink {name}: queue {st.queue_bytes / bound:.0%} full")
+            found.append(f"sink {sink.name}: queue {st.queue_bytes / bound:.0%} full")
     return found
+
+
+def report(stats: AgentStats, rules: HealthSection) -> dict[str, object]:
+    """The /healthz and /api/v1/health body."""
+    found = problems(stats, rules)
+    return {"status": "ok" if not found else "unhealthy", "reasons": found}
 
 
 def check(agent: Agent) -> tuple[bool, str]:
     """(healthy, JSON body) as /healthz serves them."""
-    found = problems(agent)
-    body = {"status": "ok" if not found else "unhealthy", "reasons": found}
-    return not found, json.dumps(body)
-
-
-def _stats(sink: Any) -> Any:
-    fn = getattr(sink, "stats", None)
-    return fn() if callable(fn) else None
+    body = report(agent.stats(), agent.config.agent.health)
+    return body["status"] == "ok", json.dumps(body)

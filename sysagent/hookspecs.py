@@ -17,6 +17,7 @@ import pluggy
 if TYPE_CHECKING:
     from sysagent.agent import Agent
     from sysagent.config import Config
+    from sysagent.http.routes import Routes
     from sysagent.model import AttrValue
     from sysagent.registry import Registry
 
@@ -91,4 +92,29 @@ def sysagent_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     ``set_defaults(func=...)``: it gets the parsed arguments and returns the exit
     status; a :class:`sysagent.ConfigError` it raises is printed as one line.
     Returns nothing.
+    """
+
+
+@hookspec
+def sysagent_http_routes(routes: Routes) -> None:
+    """Add routes to the agent's status endpoint (127.0.0.1:9465) with ``routes.add(path, handler)``.
+
+    Called each time the endpoint starts (at start-up and after a reload). A
+    handler takes a :class:`sysagent.http.Request` (its ``agent`` is the running
+    agent) and returns a :class:`sysagent.http.Response`; raising
+    ``sysagent.http.HttpError(400, "one line")`` answers with that reason. A path
+    ending in ``/`` serves everything under it; a path already served is an
+    error. Put a plugin's API under ``/api/v1/<plugin>``. Returns nothing.
+    """
+
+
+@hookspec
+def sysagent_status(agent: Agent) -> Mapping[str, object] | None:
+    """Return sections for /status and the live page, e.g. ``{"myplugin": {...}}``, or None.
+
+    Called for each /status request and once per live update (about once per
+    collection, whatever the number of viewers), from the endpoint's threads:
+    keep it cheap and thread-safe. Values must be JSON-serializable. A section
+    whose values are lists of flat mappings is shown as tables by the live page
+    and ``sysagent status``. Health (/healthz) never depends on these sections.
     """

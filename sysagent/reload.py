@@ -32,6 +32,7 @@ def take_over(new: Agent, old: Agent, timeout: float = 10.0) -> None:
     if old._scheduler is not None:
         old._scheduler.stop(min(5.0, timeout))
     if old._status is not None:
+        new._live_history = old._status.live  # the live page keeps its 15 minutes across a reload
         old._status.close()
         old._status = None
     old.started = False

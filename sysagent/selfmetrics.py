@@ -1,21 +1,25 @@
 """The agent's own metrics, under ``sysagent.*``: collection, queue, export, process.
 
-A built-in plugin registering the ``sysagent`` collector. It reads the counters
-the scheduler and the sinks keep (``Job.stats``, a sink's ``stats()``), so
-watching the agent costs no extra bookkeeping on the hot path.
+A built-in plugin registering the ``sysagent`` collector. It reads the agent's
+typed view (:class:`~sysagent.stats.AgentStats`: the scheduler's and the sinks'
+own counters), so watching the agent costs no extra bookkeeping on the hot path.
 """
 
 from __future__ import annotations
 
 import os
 import resource
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sysagent.hostfs import KernelFile
 from sysagent.markers import hookimpl
 from sysagent.model import AttrKey, counter, gauge, updowncounter
 from sysagent.registry import PluginContext, Registry
 from sysagent.settings import CollectorSettings
+from sysagent.stats import SinkStats
+
+if TYPE_CHECKING:
+    from sysagent.agent import Agent
 
 COLLECTION_DURATION = gauge("sysagent.collection.duration", "s", "Duration of the last collection, per collector")
 COLLECTION_ERRORS = counter("sysagent.collection.errors", "{error}", "Collections that raised", integer=True)
@@ -68,33 +72,32 @@ class SelfMetrics:
 
     def collect(self) -> list[Obs]:
         out: list[Obs] = []
-        agent: Any = self._ctx.services.get("agent")
+        agent: Agent | None = self._ctx.services.get("agent")
         if agent is not None:
+            stats = agent.stats()
             job_attrs = self._job_attrs
-            for job in agent.jobs:
-                a = job_attrs.get(job.name)
+            for c in stats.collectors:
+                a = job_attrs.get(c.name)
                 if a is None:
                     if len(job_attrs) > 4096:
                         job_attrs.clear()
-                    a = job_attrs[job.name] = (("sysagent.collector", job.name),)
-                s = job.stats
+                    a = job_attrs[c.name] = (("sysagent.collector", c.name),)
                 out += (
-                    ("sysagent.collection.duration", s.last_duration_s, a),
-                    ("sysagent.collection.errors", s.errors, a),
-                    ("sysagent.collection.timeouts", s.timeouts, a),
-                    ("sysagent.collection.skipped", s.skipped, a),
+                    ("sysagent.collection.duration", c.last_duration_s, a),
+                    ("sysagent.collection.errors", c.errors, a),
+                    ("sysagent.collection.timeouts", c.timeouts, a),
+                    ("sysagent.collection.skipped", c.skipped, a),
                 )
-            for name, sink in list(agent.sinks.items()):
-                stats_fn = getattr(sink, "stats", None)
-                if callable(stats_fn):
-                    out.extend(_sink_observations(name, stats_fn()))
+            for sink in stats.sinks:
+                if sink.stats is not None:
+                    out.extend(_sink_observations(sink.name, sink.stats))
         cpu, rss = process_usage()
         out.append(("sysagent.process.cpu.time", cpu, ()))
         out.append(("sysagent.process.memory.rss", rss, ()))
         return out
 
 
-def _sink_observations(sink: str, st: Any) -> list[Obs]:
+def _sink_observations(sink: str, st: SinkStats) -> list[Obs]:
     a = (("sysagent.sink", sink),)
     out: list[Obs] = [
         ("sysagent.queue.items", st.queue_items, a),

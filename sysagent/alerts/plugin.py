@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from sysagent.alerts import hookspecs
+from sysagent.alerts import http as _http
 from sysagent.alerts.channels.settings import (
     AlertmanagerSettings,
     DiscordSettings,
@@ -47,6 +48,11 @@ def _lazy(module: str, cls: str) -> Factory:
         return getattr(importlib.import_module(f"sysagent.alerts.channels.{module}"), cls)(settings, ctx)
 
     return factory
+
+
+#: Routes /api/v1/alerts[/history] and the ``alerts`` section of /status (see :mod:`sysagent.alerts.http`).
+sysagent_http_routes = _http.sysagent_http_routes
+sysagent_status = _http.sysagent_status
 
 
 @hookimpl

@@ -1,4 +1,4 @@
-"""The Prometheus side of the ``prometheus`` sink: a custom collector and the HTTP server.
+"""The Prometheus side of the ``prometheus`` sink: a custom collector and its routes on :mod:`sysagent.http`.
 
 Imported only when a prometheus sink is created: prometheus_client costs about
 9 MB of memory, which an agent without this sink should not pay.
@@ -6,18 +6,15 @@ Imported only when a prometheus sink is created: prometheus_client costs about
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from socketserver import ThreadingMixIn
-from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+import gzip
+from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import InfoMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
+from sysagent.http.routes import Request, Response, Routes
 from sysagent.model import AttrKey, Batch, MetricSpec
 from sysagent.sinks._promnames import PromName, label_name, label_value, metric_name
 
@@ -91,65 +88,33 @@ class BatchCollector(Collector):
         yield from families.values()
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """Scrapes are not worth a log line each."""
+def routes(registry: CollectorRegistry, health: Callable[[], HealthCheck | None]) -> Routes:
+    """``/metrics`` (text or OpenMetrics, gzip when asked), ``/healthz`` and an index, on the agent's one server."""
+    out = Routes()
 
+    def metrics(req: Request) -> Response:
+        encoder, content_type = choose_encoder(req.headers.get("accept", ""))
+        body = encoder(registry)
+        headers: tuple[tuple[str, str], ...] = ()
+        if "gzip" in req.headers.get("accept-encoding", ""):
+            body, headers = gzip.compress(body, compresslevel=1), (("Content-Encoding", "gzip"),)
+        return Response(200, body, content_type, headers)
 
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True  # a stuck scraper never blocks shutdown
+    def healthz(req: Request) -> Response:
+        check = health()
+        try:
+            ok, body = (True, "") if check is None else check()
+        except Exception:  # a broken health check is itself a reason to be unhealthy
+            ok, body = False, '{"status": "error", "reason": "health check failed"}'
+        body = body or ("ok" if ok else "unhealthy")
+        ctype = "application/json" if body.startswith(("{", "[")) else "text/plain; charset=utf-8"
+        return Response(200 if ok else 503, body.encode("utf-8"), ctype)
 
+    def index(req: Request) -> Response:
+        page = b'<html><body><a href="/metrics">/metrics</a> <a href="/healthz">/healthz</a></body></html>'
+        return Response(200, page, "text/html; charset=utf-8")
 
-class _Server6(_Server):
-    address_family = socket.AF_INET6
-
-
-def make_app(registry: CollectorRegistry, health: Callable[[], HealthCheck | None]) -> Callable[..., Iterable[bytes]]:
-    """The WSGI app: ``/metrics`` (prometheus_client's, with gzip and OpenMetrics), ``/healthz``."""
-    metrics_app = make_wsgi_app(registry)
-
-    def app(environ: Mapping[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "/")
-        if path == "/metrics":
-            result: Iterable[bytes] = metrics_app(environ, start_response)
-            return result
-        if path == "/healthz":
-            check = health()
-            try:
-                ok, body = (True, "") if check is None else check()
-            except Exception:  # a broken health check is itself a reason to be unhealthy
-                ok, body = False, '{"status": "error", "reason": "health check failed"}'
-            body = body or ("ok" if ok else "unhealthy")
-            ctype = "application/json" if body.startswith(("{", "[")) else "text/plain; charset=utf-8"
-            start_response("200 OK" if ok else "503 Service Unavailable", [("Content-Type", ctype)])
-            return [body.encode("utf-8")]
-        if path == "/":
-            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
-            return [b'<html><body><a href="/metrics">/metrics</a> <a href="/healthz">/healthz</a></body></html>']
-        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
-        return [b"not found\n"]
-
-    return app
-
-
-def serve(host: str, port: int, app: Callable[..., Iterable[bytes]]) -> tuple[WSGIServer, threading.Thread]:
-    """Listen on ``host:port`` (port 0: any free port) and serve ``app`` from a daemon thread."""
-    server_class = _Server6 if ":" in host else _Server
-    server = make_server(host, port, app, server_class=server_class, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="sysagent-prometheus", daemon=True)
-    thread.start()
-    return server, thread
-
-
-def stop(server: WSGIServer, thread: threading.Thread, timeout: float) -> None:
-    """Stop serving and close the port, without waiting out ``serve_forever``'s poll interval."""
-    stopper = threading.Thread(target=server.shutdown, daemon=True)
-    stopper.start()
-    host, port = server.server_address[:2]
-    if host in ("0.0.0.0", "::", ""):
-        host = "::1" if server.address_family == socket.AF_INET6 else "127.0.0.1"
-    with contextlib.suppress(OSError):  # a connection wakes select(); the loop then sees the request
-        socket.create_connection((str(host), int(port)), timeout=0.5).close()
-    stopper.join(timeout)
-    server.server_close()
-    thread.join(timeout)
+    out.add("/metrics", metrics)
+    out.add("/healthz", healthz)
+    out.add("/", index)
+    return out

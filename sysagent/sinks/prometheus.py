@@ -1,5 +1,6 @@
 """The ``prometheus`` sink: an HTTP endpoint that Prometheus scrapes, like node_exporter.
 
+It is served by the agent's one HTTP server (:mod:`sysagent.http`).
 ``/metrics`` shows the latest batch of each collector, named as the
 OpenTelemetry Collector's Prometheus exporter names them (see
 :mod:`sysagent.sinks._promnames`), with the resource attributes on a
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
+from sysagent.http.server import Server
 from sysagent.markers import hookimpl
 from sysagent.model import Batch, ExportResult
 from sysagent.registry import PluginContext, Registry
@@ -63,17 +65,16 @@ class PrometheusSink:
         self._latest: dict[str, tuple[Batch, float]] = {}
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(_promexport.BatchCollector(self.current, settings.target_info))
-        app = _promexport.make_app(self.registry, self._health)
+        routes = _promexport.routes(self.registry, self._health)
         try:
-            self._server, self._thread = _promexport.serve(settings.host, settings.port, app)
+            self._server = Server(settings.host, settings.port, routes, name="sysagent-prometheus")
         except OSError as e:
             raise OSError(f"cannot listen on {settings.host}:{settings.port}: {e.strerror or e}") from None
-        self.port: int = self._server.server_port
+        self.port: int = self._server.port
 
     @property
     def url(self) -> str:
-        host = f"[{self.settings.host}]" if ":" in self.settings.host else self.settings.host
-        return f"http://{host}:{self.port}"
+        return self._server.url
 
     def _health(self) -> HealthCheck | None:
         check: Any = self._services.get("health")
@@ -104,9 +105,7 @@ class PrometheusSink:
         return True  # nothing is buffered: scrapes read the latest batches
 
     def shutdown(self, timeout: float = 10.0) -> None:
-        from sysagent.sinks import _promexport
-
-        _promexport.stop(self._server, self._thread, timeout)
+        self._server.close()
 
 
 @hookimpl

@@ -38,9 +38,10 @@ def bridge_config(config: BridgeConfig) -> dict[str, Any]:
     """A sysagent config for embedding: the bridge's sink, no status endpoint, no self-metrics.
 
     The config's own ``sinks`` (if any) still run beside the bridge's. ``agent.status``
-    is off unless the config turns it on (every worker would fight for its port),
-    and the agent's ``sysagent.*`` self-metrics stay off unless ``collectors.sysagent``
-    is configured (its queue and export figures describe sinks the app does not use).
+    is off unless the config turns it on (every worker would fight for its port);
+    the agent's ``sysagent.*`` self-metrics stay off unless ``collectors.sysagent``
+    is configured (its queue and export figures describe sinks the app does not use),
+    and the alert plugin unless the config has an ``alerts`` section.
     """
     if config is None:
         raw: dict[str, Any] = {}
@@ -61,8 +62,12 @@ def bridge_config(config: BridgeConfig) -> dict[str, Any]:
     status.setdefault("enabled", False)
     plugins = raw.setdefault("plugins", {}) or {}
     raw["plugins"] = plugins
+    off = set(plugins.get("disable", []))
     if "sysagent" not in (raw.get("collectors") or {}):
-        plugins["disable"] = sorted({*plugins.get("disable", []), "selfmetrics"})
+        off.add("selfmetrics")
+    if raw.get("alerts") is None:
+        off.add("alerts")
+    plugins["disable"] = sorted(off)
     raw["sinks"] = {**(raw.get("sinks") or {}), SINK_NAME: None}
     return raw
 

@@ -15,7 +15,10 @@ import os
 import threading
 from collections.abc import Sequence
 
-from opentelemetry.metrics import MeterProvider, get_meter_provider
+try:
+    from opentelemetry.metrics import MeterProvider, get_meter_provider
+except ImportError:  # pragma: no cover - depends on the installation
+    raise ImportError("sysagent.otel needs the otel extra: pip install 'sysagent[otel]'") from None
 
 from sysagent.otel.bridge import Bridge, BridgeConfig
 from sysagent.otel.hostlock import HostLease

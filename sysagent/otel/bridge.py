@@ -85,6 +85,7 @@ class Bridge:
     ) -> None:
         self.provider = provider
         self.raw_config = bridge_config(config)
+        self.source = str(config) if isinstance(config, (str, os.PathLike)) else None
         self.host_lock = host_lock
         self.instruments = Instruments(provider, Exclusion(exclude))
         self.sink = LatestSink(self.instruments.exclusion.keep, self.instruments.on_batch)
@@ -110,7 +111,12 @@ class Bridge:
         return self
 
     def _build(self) -> Agent:
-        agent = Agent.from_config(self.raw_config, plugins=[SinkPlugin(self.sink)])
+        try:
+            agent = Agent.from_config(self.raw_config, plugins=[SinkPlugin(self.sink)])
+        except ConfigError as e:
+            if self.source is None or e.source not in (None, "<dict>"):
+                raise
+            raise ConfigError(e.message, source=self.source, field=e.field) from None
         self.sink.set_intervals({name: interval for name, (_, interval, _) in agent.runners.items()})
         return agent
 
@@ -165,7 +171,8 @@ class Bridge:
         self._lock = threading.Lock()
         if self.lease is not None:
             self.lease.forget()
-        self.sink.clear()
+        self.sink.reset_after_fork()
+        self.instruments.reset_after_fork()
         self.agent = self._build()
         self.instruments.attach(self.sink)
         self._spawn()

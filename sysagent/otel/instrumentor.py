@@ -8,13 +8,17 @@ opentelemetry-instrumentation-system-metrics (docs/otel.md maps its names).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Collection
 from typing import Any
 
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 
+from sysagent import ConfigError
 from sysagent.otel import instrument, uninstrument
+
+log = logging.getLogger("sysagent.otel")
 
 #: A sysagent config file for the instrumentor (``opentelemetry-instrument`` takes no arguments for it).
 CONFIG_ENV = "OTEL_PYTHON_SYSAGENT_CONFIG"
@@ -28,12 +32,15 @@ class SysagentInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
     def _instrument(self, **kwargs: Any) -> None:
         config = kwargs.get("config", os.environ.get(CONFIG_ENV) or None)
-        instrument(
-            kwargs.get("meter_provider"),
-            config,
-            exclude=kwargs.get("exclude"),
-            host_lock=kwargs.get("host_lock", True),
-        )
+        try:
+            instrument(
+                kwargs.get("meter_provider"),
+                config,
+                exclude=kwargs.get("exclude"),
+                host_lock=kwargs.get("host_lock", True),
+            )
+        except ConfigError as e:  # one line, not a traceback in the app's start-up log
+            log.error("sysagent: error: %s (the host's metrics are not instrumented)", e)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         uninstrument()

@@ -97,6 +97,12 @@ class Instruments:
                     slot.sink = None
         self.sink = None
 
+    def reset_after_fork(self) -> None:
+        """In a forked child: new locks (a parent thread may have held one at the fork)."""
+        global _MADE_LOCK
+        self._lock = threading.Lock()
+        _MADE_LOCK = threading.Lock()
+
     def on_batch(self, batch: Batch) -> None:
         """Called in sysagent's collection thread for every batch: wire metrics not seen yet."""
         new = [m.spec for m in batch.metrics if (batch.collector, m.spec.name) not in self._seen]

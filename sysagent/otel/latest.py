@@ -93,6 +93,12 @@ class LatestSink:
             self._table = {}
         self.ready.clear()
 
+    def reset_after_fork(self) -> None:
+        """In a forked child: a lock some parent thread held at the fork would never be released."""
+        self._lock = threading.Lock()
+        self._table = {}
+        self.ready = threading.Event()
+
     def force_flush(self, timeout: float = 10.0) -> bool:
         return True
 

@@ -179,9 +179,31 @@ def test_a_bad_config_is_one_config_error(tmp_path: Path) -> None:
     from sysagent import ConfigError
 
     provider, _ = app()
-    with pytest.raises(ConfigError, match=r"collectors\.cpu.*per_cpux"):
+    with pytest.raises(ConfigError, match=r"^<dict>: collectors\.cpu\.per_cpux: unknown key 'per_cpux'"):
         sysagent.otel.instrument(provider, fake_config(tmp_path, collectors={"cpu": {"per_cpux": True}}))
     bad = tmp_path / "bad.yaml"
     bad.write_text("agent: [\n")
     with pytest.raises(ConfigError, match=r"bad\.yaml: invalid YAML"):
         sysagent.otel.instrument(provider, bad)
+
+
+def test_instrumentor_reports_a_bad_config_in_one_line(
+    tmp_path: Path, monkeypatch: MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sysagent.otel.instrumentor import CONFIG_ENV
+
+    bad = tmp_path / "bridge.yaml"
+    bad.write_text("collectors:\n  cpu: {per_cpux: true}\n")
+    monkeypatch.setenv(CONFIG_ENV, str(bad))
+    provider, reader = app()
+    inst = sysagent.otel.SysagentInstrumentor()
+    inst.instrument(meter_provider=provider)
+    try:
+        errors = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1 and errors[0].exc_info is None
+        message = errors[0].getMessage()
+        assert message.startswith("sysagent: error: ") and "\n" not in message
+        assert f"{bad}: collectors.cpu.per_cpux: unknown key 'per_cpux'" in message
+        assert points(reader.get_metrics_data()) == []
+    finally:
+        inst.uninstrument()

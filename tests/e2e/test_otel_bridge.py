@@ -8,6 +8,7 @@ snapshot taken at the same time.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import uuid
@@ -132,6 +133,7 @@ def test_opentelemetry_instrument_picks_the_bridge_up(
         **agents.env,
         "OTEL_SERVICE_NAME": "bridge-auto",
         "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment.name={run_id}",
+        "OTEL_EXPERIMENTAL_RESOURCE_DETECTORS": "otel,host",  # host.name, as docs/otel.md says
         "OTEL_METRICS_EXPORTER": "otlp",
         "OTEL_TRACES_EXPORTER": "none",
         "OTEL_LOGS_EXPORTER": "none",
@@ -150,6 +152,7 @@ def test_opentelemetry_instrument_picks_the_bridge_up(
 
     used = prom.wait(f'system_memory_usage_bytes{{{run},system_memory_state="used"}}', timeout=45)
     assert used[0].labels["job"] == "bridge-auto"
+    assert used[0].labels["host_name"] == socket.gethostname()
     prom.wait(f"system_cpu_utilization_ratio{{{run}}}", timeout=30)
     prom.wait(f"system_disk_io_bytes_total{{{run}}}", timeout=30)
     names = {s.labels["__name__"] for s in prom.query(f"{{{run}}}")}

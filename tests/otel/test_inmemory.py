@@ -207,3 +207,15 @@ def test_instrumentor_reports_a_bad_config_in_one_line(
         assert points(reader.get_metrics_data()) == []
     finally:
         inst.uninstrument()
+
+
+def test_before_the_app_sets_its_provider(tmp_path: Path) -> None:
+    """instrument() on the API's global proxy: the series appear once the app sets the SDK's provider."""
+    from opentelemetry import metrics
+
+    bridge = sysagent.otel.instrument(None, fake_config(tmp_path / "state"), exclude=MOVING)
+    assert bridge.sink.ready.wait(10)
+    provider, reader = app()
+    metrics.set_meter_provider(provider)  # once per process: no other test sets the global one
+    assert metrics.get_meter_provider() is provider, "another test set the global MeterProvider"
+    assert one(points(reader.get_metrics_data()), "system.memory.linux.available").value == 5_000_000 * 1024

@@ -43,7 +43,7 @@ def bridge_split(config: dict[str, Any], n: int) -> dict[str, float]:
     provider = MeterProvider(metric_readers=[reader])
     bridge = sysagent.otel.instrument(provider, config, host_lock=False)
     try:
-        assert bridge.sink.ready.wait(10)
+        assert bridge.ready.wait(10)
         time.sleep(2.5)  # utilizations need a second collection
         # the same collectors, run here (the bridge's own scheduler keeps its runners)
         twin = Agent.from_config({**config, "sinks": {}})

@@ -92,6 +92,8 @@ class Bridge:
         self.agent: Agent | None = None
         self.lease: HostLease | None = None
         self._stop = threading.Event()
+        #: Set once this process holds the host lease and its first collection is in.
+        self.ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -138,6 +140,7 @@ class Bridge:
             for batch in agent.collect_once().batches:
                 self.sink.export(batch)
             agent.start()
+        self.ready.set()
 
     def _acquire(self) -> bool:
         if self.lease is None:
@@ -161,6 +164,7 @@ class Bridge:
                 self.lease.release()
             self.instruments.detach()
             self.sink.clear()
+            self.ready.clear()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
@@ -173,6 +177,7 @@ class Bridge:
             self.lease.forget()
         self.sink.reset_after_fork()
         self.instruments.reset_after_fork()
+        self.ready = threading.Event()
         self.agent = self._build()
         self.instruments.attach(self.sink)
         self._spawn()

@@ -44,8 +44,6 @@ class LatestSink:
         self._intervals: dict[str, float] = {}
         self._lock = threading.Lock()
         self.batches = 0
-        #: Set once the first batch is stored.
-        self.ready = threading.Event()
 
     def set_intervals(self, intervals: dict[str, float]) -> None:
         """Each collector's interval in seconds: how long its values stay fresh."""
@@ -74,7 +72,6 @@ class LatestSink:
             table.update(fresh)
             self._table = table  # readers see either the old or the new table, never a mix
             self.batches += 1
-        self.ready.set()
         return ExportResult.SUCCESS
 
     def observations(self, sources: Iterable[tuple[str, str]]) -> list[Observation]:
@@ -91,13 +88,11 @@ class LatestSink:
     def clear(self) -> None:
         with self._lock:
             self._table = {}
-        self.ready.clear()
 
     def reset_after_fork(self) -> None:
         """In a forked child: a lock some parent thread held at the fork would never be released."""
         self._lock = threading.Lock()
         self._table = {}
-        self.ready = threading.Event()
 
     def force_flush(self, timeout: float = 10.0) -> bool:
         return True

@@ -56,7 +56,7 @@ def test_exports_exactly_what_sysagent_collects(tmp_path: Path) -> None:
     provider, reader = app()
     before = time.time_ns()
     bridge = sysagent.otel.instrument(provider, cfg, exclude=MOVING)
-    assert bridge.sink.ready.wait(10)
+    assert bridge.ready.wait(10)
 
     first_at = time.time_ns()
     first = points(reader.get_metrics_data())
@@ -95,7 +95,7 @@ def test_callbacks_never_collect(tmp_path: Path) -> None:
     )
     provider, reader = app()
     bridge = sysagent.otel.instrument(provider, cfg)
-    assert bridge.sink.ready.wait(10)
+    assert bridge.ready.wait(10)
     agent = bridge.agent
     assert agent is not None
     # one collection before the scheduler starts (so utilizations exist from the first
@@ -117,7 +117,7 @@ def test_third_party_plugin_from_an_entry_point(tmp_path: Path, monkeypatch: Mon
     monkeypatch.delenv("SYSAGENT_DISABLE_PLUGIN_AUTOLOAD")
     provider, reader = app()
     bridge = sysagent.otel.instrument(provider, fake_config(tmp_path / "state"), exclude=["system.*"])
-    assert bridge.sink.ready.wait(10)
+    assert bridge.ready.wait(10)
     got = points(reader.get_metrics_data())
     assert {(p.scope, p.version, p.name) for p in got} == {
         ("fakeplugins.counting", "1.2.3", "test.ticks"),
@@ -129,7 +129,7 @@ def test_exclusion_from_the_environment(tmp_path: Path, monkeypatch: MonkeyPatch
     monkeypatch.setenv(sysagent.otel.EXCLUDED_METRICS_ENV, "system.network.*, system.cpu.*,system.memory.usage")
     provider, reader = app()
     bridge = sysagent.otel.instrument(provider, fake_config(tmp_path / "state"))
-    assert bridge.sink.ready.wait(10)
+    assert bridge.ready.wait(10)
     names = {p.name for p in points(reader.get_metrics_data())}
     assert "system.memory.linux.available" in names and "system.disk.io" in names
     assert not {n for n in names if n.startswith(("system.network.", "system.cpu.")) or n == "system.memory.usage"}
@@ -138,7 +138,7 @@ def test_exclusion_from_the_environment(tmp_path: Path, monkeypatch: MonkeyPatch
 def test_uninstrument_then_instrument_again(tmp_path: Path) -> None:
     provider, reader = app()
     cfg = fake_config(tmp_path / "state")
-    assert sysagent.otel.instrument(provider, cfg).sink.ready.wait(10)
+    assert sysagent.otel.instrument(provider, cfg).ready.wait(10)
     assert points(reader.get_metrics_data())
     sysagent.otel.uninstrument()
     assert points(reader.get_metrics_data()) == []
@@ -146,7 +146,7 @@ def test_uninstrument_then_instrument_again(tmp_path: Path) -> None:
     assert other.try_acquire()  # the host lock was given up
     other.release()
     again = sysagent.otel.instrument(provider, cfg)
-    assert again.sink.ready.wait(10)
+    assert again.ready.wait(10)
     assert one(points(reader.get_metrics_data()), "system.cpu.time", **{"cpu.mode": "user"}).value == 10.0
 
 
@@ -214,8 +214,21 @@ def test_before_the_app_sets_its_provider(tmp_path: Path) -> None:
     from opentelemetry import metrics
 
     bridge = sysagent.otel.instrument(None, fake_config(tmp_path / "state"), exclude=MOVING)
-    assert bridge.sink.ready.wait(10)
+    assert bridge.ready.wait(10)
     provider, reader = app()
     metrics.set_meter_provider(provider)  # once per process: no other test sets the global one
     assert metrics.get_meter_provider() is provider, "another test set the global MeterProvider"
     assert one(points(reader.get_metrics_data()), "system.memory.linux.available").value == 5_000_000 * 1024
+
+
+def test_utilization_from_the_first_export(tmp_path: Path) -> None:
+    """This host: the first export already has CPU utilization, shares that add up to 1 (not contrib's zeros)."""
+    provider, reader = app()
+    cfg = {"agent": {"state_dir": str(tmp_path / "state")}, "plugins": {"disable": ["filesystem", "connections"]}}
+    bridge = sysagent.otel.instrument(provider, cfg)
+    assert bridge.ready.wait(10)
+    util = [p for p in points(reader.get_metrics_data()) if p.name == "system.cpu.utilization"]
+    total = [p for p in util if "cpu.logical_number" not in dict(p.attributes)]
+    assert {dict(p.attributes)["cpu.mode"] for p in total} >= {"user", "system", "idle"}
+    assert sum(p.value for p in total) == pytest.approx(1.0)
+    assert all(0 <= p.value <= 1 for p in util)

@@ -30,6 +30,8 @@ log = logging.getLogger("sysagent.otel")
 
 #: How often a process without the host lease tries to take it over.
 LEASE_POLL = 2.0
+#: Seconds between the first collection and the scheduler's start (and its own first collection).
+SETTLE = 1.0
 
 BridgeConfig = str | os.PathLike[str] | Mapping[str, Any] | None
 
@@ -100,8 +102,7 @@ class Bridge:
     @property
     def emitting(self) -> bool:
         """Whether this process collects and emits the host's metrics now."""
-        agent = self.agent
-        return agent is not None and agent.started
+        return self.ready.is_set()
 
     def start(self) -> Bridge:
         self.agent = self._build()
@@ -128,7 +129,7 @@ class Bridge:
         self._thread.start()
 
     def _run(self) -> None:
-        """Wait for the host lease (if any), then collect once and start the agent's scheduler."""
+        """Wait for the host lease (if any), collect once, then start the agent's scheduler."""
         while not self._acquire():
             if self._stop.wait(LEASE_POLL):
                 return
@@ -139,8 +140,14 @@ class Bridge:
             # The agent's sinks exist only once it starts: hand the first batches to ours directly.
             for batch in agent.collect_once().batches:
                 self.sink.export(batch)
-            agent.start()
         self.ready.set()
+        # The scheduler collects once more as it starts: wait, so that the rates and
+        # utilizations of that collection cover SETTLE seconds, not a few milliseconds.
+        if self._stop.wait(SETTLE):
+            return
+        with self._lock:
+            if not self._stop.is_set():
+                agent.start()
 
     def _acquire(self) -> bool:
         if self.lease is None:

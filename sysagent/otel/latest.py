@@ -66,9 +66,11 @@ class LatestSink:
             )
         self._on_batch(batch)
         with self._lock:
-            # A collector's metrics missing from this batch (a derivation with no
-            # delta yet, a device that went away) must not keep older values.
-            table = {k: v for k, v in self._table.items() if k[0] != batch.collector}
+            # A metric missing from this batch keeps its last values until they expire:
+            # a utilization has no points in a batch right after another (no CPU time
+            # passed), and that must not blank it. A series missing from a metric that
+            # is present (a device that went away) is gone at once.
+            table = dict(self._table)
             table.update(fresh)
             self._table = table  # readers see either the old or the new table, never a mix
             self.batches += 1

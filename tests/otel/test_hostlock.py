@@ -129,3 +129,28 @@ def test_children_forked_after_instrument(dirs: tuple[Path, Path], procs: list[s
     successor = stays_one(status, 2, 1.5)
     assert successor != parent.pid
     assert (state / "otel-host.lock").read_text().strip() == str(successor)
+
+
+def test_a_waiting_bridge_emits_nothing_then_takes_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two bridges on one state dir (one process: a flock is per open file): one emits; stop it, the other does."""
+    import sysagent.otel.bridge as bridge_mod
+    from otel._bridgehelp import app, fake_config, points
+
+    monkeypatch.setattr(bridge_mod, "LEASE_POLL", 0.1)
+    (p1, r1), (p2, r2) = app(), app()
+    first = bridge_mod.Bridge(p1, fake_config(tmp_path / "state")).start()
+    try:
+        assert first.ready.wait(10) and first.emitting
+        second = bridge_mod.Bridge(p2, fake_config(tmp_path / "state")).start()
+        try:
+            time.sleep(0.5)
+            assert not second.emitting and points(r2.get_metrics_data()) == []
+            assert points(r1.get_metrics_data())
+            first.stop()
+            assert not first.emitting and points(r1.get_metrics_data()) == []
+            assert second.ready.wait(10)
+            assert points(r2.get_metrics_data())
+        finally:
+            second.stop()
+    finally:
+        first.stop()

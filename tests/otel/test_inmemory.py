@@ -99,11 +99,13 @@ def test_callbacks_never_collect(tmp_path: Path) -> None:
     agent = bridge.agent
     assert agent is not None
     # one collection before the scheduler starts (so utilizations exist from the first
-    # export), one when it starts; the next is an hour away
-    assert wait_for(lambda: agent.jobs and all(j.stats.runs == 1 for j in agent.jobs), timeout=10)
+    # export), one when it starts (a second later); the next is an hour away
+    assert wait_for(lambda: bridge.sink.batches == 2 * len(agent.runners), timeout=10)
     values = {one(points(reader.get_metrics_data()), "test.ticks", kind="a").value for _ in range(20)}
     assert values == {10}
+    time.sleep(0.3)
     assert bridge.sink.batches == 2 * len(agent.runners)
+    assert all(j.stats.runs == 1 for j in agent.jobs)
     tick = one(points(reader.get_metrics_data()), "test.ticks", kind="a")
     assert (tick.scope, tick.kind, tick.unit) == ("fakeplugins.counting", "counter", "{tick}")
 

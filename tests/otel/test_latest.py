@@ -31,13 +31,18 @@ def test_latest_values_and_types() -> None:
     assert len(seen) == 1
 
 
-def test_a_metric_missing_from_the_next_batch_is_not_repeated() -> None:
+def test_a_missing_metric_keeps_its_values_until_they_expire() -> None:
     sink = LatestSink(lambda name: True, lambda b: None)
+    sink.set_intervals({"plug": 1.0})
     now = time.time_ns()
-    sink.export(batch(now, MetricData(LEVEL, (Point((), 1.0),)), MetricData(TICKS, (Point((), 1.0, now),))))
-    sink.export(batch(now + 1, MetricData(TICKS, (Point((), 2.0, now),)), previous=now))
+    level = MetricData(LEVEL, (Point((), 1.0),))
+    ticks = MetricData(TICKS, (Point((("dev", "a"),), 1.0, now), Point((("dev", "b"),), 1.0, now)))
+    sink.export(batch(now - int(2e9), level, ticks))
+    sink.export(batch(now, MetricData(TICKS, (Point((("dev", "a"),), 2.0, now),)), previous=now - int(2e9)))
+    assert sink.observations([("plug", "test.level")]) == [Observation(1.0, {})]  # 2 of its 2.5 s
+    assert sink.observations([("plug", "test.ticks")]) == [Observation(2, {"dev": "a"})]  # b went away
+    time.sleep(0.6)
     assert sink.observations([("plug", "test.level")]) == []
-    assert sink.observations([("plug", "test.ticks")]) == [Observation(2, {})]
 
 
 def test_stale_values_are_dropped() -> None:

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-from _pytest.monkeypatch import MonkeyPatch
 from helpers import wait_for
 
 import sysagent.otel
@@ -110,7 +109,7 @@ def test_callbacks_never_collect(tmp_path: Path) -> None:
     assert (tick.scope, tick.kind, tick.unit) == ("fakeplugins.counting", "counter", "{tick}")
 
 
-def test_third_party_plugin_from_an_entry_point(tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+def test_third_party_plugin_from_an_entry_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dist = tmp_path / "site" / "sysagent_counting-1.2.3.dist-info"
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: sysagent-counting\nVersion: 1.2.3\n")
@@ -127,7 +126,7 @@ def test_third_party_plugin_from_an_entry_point(tmp_path: Path, monkeypatch: Mon
     }
 
 
-def test_exclusion_from_the_environment(tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+def test_exclusion_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(sysagent.otel.EXCLUDED_METRICS_ENV, "system.network.*, system.cpu.*,system.memory.usage")
     provider, reader = app()
     bridge = sysagent.otel.instrument(provider, fake_config(tmp_path / "state"))
@@ -190,7 +189,7 @@ def test_a_bad_config_is_one_config_error(tmp_path: Path) -> None:
 
 
 def test_instrumentor_reports_a_bad_config_in_one_line(
-    tmp_path: Path, monkeypatch: MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from sysagent.otel.instrumentor import CONFIG_ENV
 

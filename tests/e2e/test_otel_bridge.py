@@ -29,7 +29,7 @@ HERE = Path(__file__).parent
 
 #: Stable on a live host for the length of a test (connection states come and go).
 COLLECTORS: dict[str, Any] = {
-    "cpu": {"interval": "1s"},
+    "cpu": {"interval": "1s", "utilization": True},  # opt-in in the conventions
     "memory": {"interval": "1s"},
     "load": {"interval": "1s"},
     "disk": {"interval": "1s"},

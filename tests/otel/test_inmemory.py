@@ -97,11 +97,12 @@ def test_callbacks_never_collect(tmp_path: Path) -> None:
     assert bridge.ready.wait(10)
     agent = bridge.agent
     assert agent is not None
-    # one collection before the scheduler starts (so utilizations exist from the first
-    # export), one when it starts (a second later); the next is an hour away
+    # one collection before the scheduler starts (primed, so rates and utilizations exist
+    # from the first export: the counter reads 0 then 10), one when it starts (20, a
+    # second later); the next is an hour away
     assert wait_for(lambda: bridge.sink.batches == 2 * len(agent.runners), timeout=10)
     values = {one(points(reader.get_metrics_data()), "test.ticks", kind="a").value for _ in range(20)}
-    assert values == {10}
+    assert values == {20}
     time.sleep(0.3)
     assert bridge.sink.batches == 2 * len(agent.runners)
     assert all(j.stats.runs == 1 for j in agent.jobs)
@@ -225,7 +226,11 @@ def test_before_the_app_sets_its_provider(tmp_path: Path) -> None:
 def test_utilization_from_the_first_export(tmp_path: Path) -> None:
     """This host: the first export already has CPU utilization, shares that add up to 1 (not contrib's zeros)."""
     provider, reader = app()
-    cfg = {"agent": {"state_dir": str(tmp_path / "state")}, "plugins": {"disable": ["filesystem", "connections"]}}
+    cfg = {
+        "agent": {"state_dir": str(tmp_path / "state")},
+        "plugins": {"disable": ["filesystem", "connections"]},
+        "collectors": {"cpu": {"utilization": True}},  # opt-in in the conventions
+    }
     bridge = sysagent.otel.instrument(provider, cfg)
     assert bridge.ready.wait(10)
     util = [p for p in points(reader.get_metrics_data()) if p.name == "system.cpu.utilization"]

@@ -40,7 +40,9 @@ class Agent:
         builtins: tuple[str, ...] = plugins_mod.BUILTIN_PLUGINS,
         plugins: Sequence[object] = (),
         previous: Agent | None = None,
+        sinks: bool = True,
     ) -> None:
+        """``previous``: the running agent a reload replaces; ``sinks=False``: collectors only."""
         self.errors = ErrorLog(log)
         plan = build.plan(config, builtins=builtins, objects=plugins)
         self.config = plan.config
@@ -50,7 +52,7 @@ class Agent:
         self.collector_settings = plan.collectors
         self.sink_settings = plan.sinks
         self.plugins.manager.hook.sysagent_configured.call_historic(kwargs={"config": config})
-        made = build.construct(plan, previous)
+        made = build.construct(plan, previous, sinks=sinks)
         self.resource = made.resource
         self.context = made.context
         self.context.services["agent"] = self

@@ -122,17 +122,18 @@ def _check_requirements(config: config_mod.Config, entry: Entry, settings: Any, 
             raise ConfigError(f"{where} needs {module}: pip install '{requirement}'", source=config.source)
 
 
-def construct(p: Plan, previous: Any = None) -> Components:
+def construct(p: Plan, previous: Any = None, *, sinks: bool = True) -> Components:
     """Call the factories of everything the plan enables; start nothing.
 
     ``previous`` (a running Agent) lends the sinks and collectors whose entry and
-    settings are unchanged. On failure, what this call built is closed again.
+    settings are unchanged. ``sinks=False`` builds the collectors only (a snapshot).
+    On failure, what this call built is closed again.
     """
     resource = _resource(p)
     context = PluginContext(p.config, p.host, resource, p.config.agent.state_dir, p.plugins.registry)
     made = Components(resource, context)
     try:
-        _construct(p, previous, made)
+        _construct(p if sinks else _without_sinks(p), previous, made)
     except BaseException:
         discard(made)
         raise
@@ -172,6 +173,10 @@ def _construct(p: Plan, previous: Any, made: Components) -> None:
         info = p.plugins.info(entry.plugin)
         runner = CollectorRunner(name, collector, Scope(info.module, info.version), made.resource)
         made.runners[name] = (runner, interval, _timeout(p, entry, settings, interval))
+
+
+def _without_sinks(p: Plan) -> Plan:
+    return Plan(p.config, p.plugins, p.host, p.collectors, {})
 
 
 def discard(made: Components) -> None:

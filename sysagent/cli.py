@@ -73,10 +73,11 @@ def _plugin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _agent(path: str | None) -> Any:
+    """An agent of the config's collectors only: a snapshot sends nothing anywhere."""
     from sysagent import config as config_mod
     from sysagent.agent import Agent
 
-    return Agent(config_mod.load(path))
+    return Agent(config_mod.load(path), sinks=False)
 
 
 def _run_config(args: argparse.Namespace) -> Any:
@@ -164,7 +165,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
                 value = f"{p.value:.4g}" if isinstance(p.value, float) else str(p.value)
                 rows.append((metric.spec.name, attrs, f"{value} {metric.spec.unit}"))
     width = max((len(r[0]) for r in rows), default=10)
-    awidth = max((len(r[1]) for r in rows), default=10)
+    awidth = min(max((len(r[1]) for r in rows), default=10), 72)  # a long command line does not push every value off
     for name, attrs, value in rows:
         print(f"{name:<{width}}  {attrs:<{awidth}}  {value}")
     return 0
@@ -217,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `sysagent snapshot | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -153,8 +153,13 @@ class AgentProcess(Process):
         path.write_text(yaml.safe_dump(config))
         # built-in plugins only: the example plugin installed in this environment is not a default
         env = {**os.environ, "PYTHONPATH": str(REPO), "SYSAGENT_DISABLE_PLUGIN_AUTOLOAD": "1"}
-        super().__init__([sys.executable, "-m", "sysagent", "run", "-c", str(path)], "agent",
-                         stdout=subprocess.PIPE, cwd=str(REPO), env=env)
+        super().__init__(
+            [sys.executable, "-m", "sysagent", "run", "-c", str(path)],
+            "agent",
+            stdout=subprocess.PIPE,
+            cwd=str(REPO),
+            env=env,
+        )
         self.lines = 0
         self._reader = threading.Thread(target=self._count, daemon=True)
         self._reader.start()

@@ -189,7 +189,7 @@ def main() -> int:
             points = f"{total / ticks:.0f} ({requests / ticks:.2f} requests)"
         rows[n] = (per, max(rss[n]), rss[n][-1] - rss[n][0], points)
     print(f"\n{rep.title}: {elapsed:.0f} s measured, {ticks:.0f} collections, {scrapes} scrapes")
-    print(f"| process | CPU per collection | RSS max | RSS drift | points per collection |\n|---|---|---|---|---|")
+    print("| process | CPU per collection | RSS max | RSS drift | points per collection |\n|---|---|---|---|---|")
     for n, (per, top, drift, points) in rows.items():
         unit = " per scrape" if n == "node_exporter" else ""
         print(f"| {n} | {per * 1e3:.2f} ms{unit} | {top:.1f} MB | {drift:+.1f} MB | {points} |")

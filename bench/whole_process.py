@@ -13,7 +13,9 @@ The three OTLP senders export to one real Collector, each on its own receiver
 and pipeline with its own debug exporter, so the Collector's log counts each
 sender's requests and points. For every process it prints CPU (utime+stime of
 the whole process) per collection over ``--duration`` seconds, RSS, points per
-collection, and sysagent's ratios against the targets. ``--growth`` adds
+collection, and sysagent's ratios against the targets. ``--baseline DIR`` runs
+a second ``sysagent run`` from another checkout (e.g. ``git archive`` of an
+older commit) in the same run, for before/after figures. ``--growth`` adds
 ``sysagent run`` over 10,000 cycles for the RSS growth (bench/_rss.py).
 
     python bench/whole_process.py [--duration 180] [--interval 1] [--growth] [--quick]
@@ -35,7 +37,7 @@ from _rss import long_run
 from _services import AgentProcess, NodeExporter, Process, collector_binary
 
 SCRAPERS = ("cpu", "load", "memory", "paging", "filesystem", "disk", "network", "processes", "system")
-SENDERS = ("sysagent", "hostmetrics", "sdk")
+SENDERS = ("sysagent", "baseline", "hostmetrics", "sdk")
 _LINE = re.compile(rb'"otelcol.component.id": "debug/(\w+)".*"data points": (\d+)')
 
 _SDK = """
@@ -144,6 +146,7 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=1.0, help="collection interval of every contender")
     parser.add_argument("--warmup", type=float, default=15.0)
     parser.add_argument("--growth", action="store_true", help="also sysagent run over 10,000 cycles (RSS growth)")
+    parser.add_argument("--baseline", type=Path, help="a checkout whose sysagent also runs, as 'baseline'")
     parser.add_argument("--quick", action="store_true", help="30 s, no growth run")
     args = parser.parse_args()
     if args.quick:
@@ -153,6 +156,11 @@ def main() -> int:
     with SinkCollector(folder) as sink:
         procs: dict[str, Process] = {
             "sysagent": AgentProcess(sysagent_config(sink.url("sysagent"), args.interval)),
+            **(
+                {"baseline": AgentProcess(sysagent_config(sink.url("baseline"), args.interval), args.baseline)}
+                if args.baseline
+                else {}
+            ),
             "hostmetrics": hostmetrics(folder, sink.url("hostmetrics"), args.interval),
             "sdk": Process([sys.executable, "-c", _SDK, sink.url("sdk"), str(args.interval)], "sdk"),
             "node_exporter": NodeExporter(),

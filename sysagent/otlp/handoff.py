@@ -6,10 +6,9 @@ writer thread takes everything pending, encodes it as one request (one
 ResourceMetrics per resource, one ScopeMetrics per plugin) of at most
 ``max_bytes`` (more requests only when that bound needs them), puts it, and wakes
 the sender. With the collectors of a tick finishing together, that is one disk
-commit and one request per tick instead of one per collector. ``tick_done`` lets
-the writer go at once when the scheduler says the tick is over; otherwise it
-waits ``linger`` for the rest of the tick. If the disk stalls for long, the list
-is bounded: the oldest batches are dropped and counted.
+commit and one request per tick instead of one per collector: the writer waits
+``linger`` for the rest of the tick. If the disk stalls for long, the list is
+bounded: the oldest batches are dropped and counted.
 """
 
 from __future__ import annotations
@@ -64,13 +63,6 @@ class Handoff:
                 self.dropped_points += lost
             self._pending.append(batch)
             if len(self._pending) == 1:
-                self._cond.notify()
-
-    def tick_done(self) -> None:
-        """The scheduler finished a tick: write what is pending now instead of lingering."""
-        with self._cond:
-            if self._pending:
-                self._urgent = True
                 self._cond.notify()
 
     def flush(self, timeout: float) -> bool:

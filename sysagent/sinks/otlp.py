@@ -54,7 +54,9 @@ class OtlpSink:
         self.transport = open_transport(self.endpoint)  # first: it may raise ConfigError (TLS files)
         try:
             os.makedirs(ctx.state_dir, exist_ok=True)
-            self.queue = DurableQueue(os.path.join(ctx.state_dir, QUEUE_FILE), max_bytes=q.max_bytes, max_age=q.max_age)
+            self.queue = DurableQueue(
+                os.path.join(ctx.state_dir, QUEUE_FILE), max_bytes=q.max_bytes, max_age=q.max_age, lazy_ack=True
+            )
         except OSError as e:
             self.transport.close()
             raise ConfigError(f"cannot open the OTLP queue in {ctx.state_dir}: {e}", field="agent.state_dir") from None
@@ -80,10 +82,6 @@ class OtlpSink:
             return ExportResult.FAILURE
         self.handoff.offer(batch)
         return ExportResult.SUCCESS
-
-    def tick_done(self) -> None:
-        """Every batch of this tick was exported: commit and send them now, as one request."""
-        self.handoff.tick_done()
 
     def _encode(self, batches: list[Batch]) -> list[Encoded]:
         try:

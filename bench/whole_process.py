@@ -121,8 +121,9 @@ def sysagent_config(url: str, interval: float) -> dict[str, object]:
     return {
         "agent": {"status": {"port": free_port()}, "log_level": "WARNING"},
         "collectors": {n: {"interval": interval} for n in names},
-        "sinks": {"otlp": {"endpoint": url}, "console": {"when": "tty"}},
-        "alerts": {"enabled": False},
+        "sinks": {"otlp": {"endpoint": url}},
+        # alerts off: with `alerts: {enabled: false}` the evaluator would still see every batch
+        "plugins": {"disable": ["alerts", "console"]},
     }
 
 

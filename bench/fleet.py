@@ -3,7 +3,7 @@
 Each host sends every ``--interval`` s what a real sysagent sends (a snapshot of
 this machine's metrics, values moving, its own resource), through its own
 durable queue and sender (bench/_fleetsim.py), to the gateway Collector
-(``gateway.yaml`` + ``gateway-victoriametrics.yaml``), which remote-writes to
+(``gateway.yaml`` + ``gateway-victoriametrics.yaml`` + ``gateway-fast.yaml``), which remote-writes to
 Prometheus and VictoriaMetrics (bench/_fleetstack.py). Per backend it prints
 points/s sustained, loss per series (samples expected against samples stored),
 p50/p99 lag from a sample's timestamp to when a query returns it, the
@@ -12,6 +12,8 @@ Collector's and the backend's CPU and RSS, and bytes on the wire per point.
     python bench/fleet.py                       # 1,000 hosts, 120 s
     python bench/fleet.py --knee 1000,2000,3000  # raise N until loss or lag begins
     python bench/fleet.py --fault gateway-restart | backend-down
+    python bench/fleet.py --gateways 2           # behind otel-collector/loadbalancer.yaml
+    python bench/fleet.py --wal                  # the gateway's remote write through its WAL
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ from _fleetstack import Gateway, Probe, PrometheusServer, Restartable, VictoriaM
 
 from sysagent.model import Snapshot
 
-GATEWAY_CONFIGS = ("gateway.yaml", "gateway-victoriametrics.yaml")
-MEMBER_CONFIGS = (*GATEWAY_CONFIGS, "gateway-member.yaml")
+#: the gateway as bench/fleet.py runs it; --wal leaves gateway-fast.yaml out (remote write through its WAL)
+GATEWAY_CONFIGS = ("gateway.yaml", "gateway-victoriametrics.yaml", "gateway-fast.yaml")
 LAG_TARGET = 10.0
 
 
@@ -92,6 +94,7 @@ def run_fleet(
     folder: Path | None = None,
     log: bool = True,
     gateways: int = 1,
+    wal: bool = False,
 ) -> FleetResult:
     """Start the stack, run ``hosts`` simulated hosts for ``seconds``, drain, count, stop everything."""
     folder = folder or Path(tempfile.mkdtemp(prefix="fleet-"))
@@ -99,8 +102,9 @@ def run_fleet(
     snap = template()
     say = print if log else (lambda *a, **k: None)
     prom, vm = PrometheusServer("prometheus", folder / "prom"), VictoriaMetrics("victoriametrics", folder / "vm")
+    configs = GATEWAY_CONFIGS[:2] if wal else GATEWAY_CONFIGS
     if gateways == 1:
-        members = [Gateway("gateway", folder / "gateway", prom.url, vm.url, GATEWAY_CONFIGS)]
+        members = [Gateway("gateway", folder / "gateway", prom.url, vm.url, configs)]
         entry = members[0]
     else:
         members = [
@@ -273,6 +277,7 @@ def main() -> int:
     parser.add_argument("--knee", help="comma-separated host counts to try in order, stopping at the first failure")
     parser.add_argument("--fault", choices=("gateway-restart", "backend-down"))
     parser.add_argument("--gateways", type=int, default=1, help="gateways behind the loadbalancing Collector")
+    parser.add_argument("--wal", action="store_true", help="remote write through the WAL (without gateway-fast.yaml)")
     args = parser.parse_args()
     counts = [int(n) for n in args.knee.split(",")] if args.knee else [args.hosts]
     results: list[FleetResult] = []
@@ -283,7 +288,13 @@ def main() -> int:
             flush=True,
         )
         r = run_fleet(
-            n, args.seconds, interval=args.interval, processes=args.processes, fault=args.fault, gateways=args.gateways
+            n,
+            args.seconds,
+            interval=args.interval,
+            processes=args.processes,
+            fault=args.fault,
+            gateways=args.gateways,
+            wal=args.wal,
         )
         results.append(r)
         print(table([r]), flush=True)

@@ -113,7 +113,7 @@ def run_fleet(
                 folder / f"gateway{k}",
                 prom.url,
                 vm.url,
-                MEMBER_CONFIGS,
+                (*configs, "gateway-member.yaml"),
                 {"SYSAGENT_GATEWAY_ID": f"g{k}"},
             )
             for k in range(gateways)

@@ -122,8 +122,14 @@ def transport_for(url: str) -> Counting:
     return Counting(HttpTransport(resolve(OtlpSettings.model_validate({"endpoint": url}), {})))
 
 
-def run_shard(hosts: list[Host], template: Snapshot, interval: float, until: float, drain: float) -> None:
-    """Tick and send the hosts until ``until`` (wall clock), then send their backlog for up to ``drain`` s."""
+def run_shard(
+    hosts: list[Host], template: Snapshot, interval: float, until: float, drain: float, late: list[float]
+) -> None:
+    """Tick and send the hosts until ``until`` (wall clock), then send their backlog for up to ``drain`` s.
+
+    ``late`` gets, for each tick sent at once, the seconds from its timestamp to the gateway's answer:
+    the simulator's own share of the lag.
+    """
     encoder = MetricsEncoder()
     heap: list[tuple[float, int, bool]] = []
     for i, h in enumerate(hosts):
@@ -159,6 +165,8 @@ def run_shard(hosts: list[Host], template: Snapshot, interval: float, until: flo
         if delay:
             h.retry_at = time.time() + delay
             heapq.heappush(heap, (h.retry_at, i, False))
+        elif tick:
+            late.append(time.time() - due)
 
 
 def worker(
@@ -180,7 +188,8 @@ def worker(
         make_host(first + k, template, run_id, Path(folder), transports[k % threads], interval) for k in range(count)
     ]
     shards = [hosts[k::threads] for k in range(threads)]
-    ts = [threading.Thread(target=run_shard, args=(s, template, interval, until, drain)) for s in shards if s]
+    late: list[float] = []
+    ts = [threading.Thread(target=run_shard, args=(s, template, interval, until, drain, late)) for s in shards if s]
     for t in ts:
         t.start()
     for t in ts:
@@ -197,4 +206,5 @@ def worker(
         "requests": sum(t.requests for t in transports),
         "left": left,
         "dropped": dropped,
+        "late": late,
     }

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -69,6 +70,7 @@ class FleetResult:
     backends: list[BackendResult]
     gateway: tuple[float, float]
     simulator_cpu: float
+    late: list[float] = field(default_factory=list)  # tick timestamp to the gateway's answer, per request
     placement: dict[str, int] = field(default_factory=dict)  # gateway -> hosts (with --gateways > 1)
     hosts_on_several: int = 0
     hosts_on_none: int = 0
@@ -89,7 +91,7 @@ def run_fleet(
     *,
     interval: float = 5.0,
     processes: int = 2,
-    threads: int = 4,
+    threads: int = 12,
     fault: str | None = None,
     folder: Path | None = None,
     log: bool = True,
@@ -157,7 +159,7 @@ def run_fleet(
         for r in results:
             ticks.update(r["ticks"])  # type: ignore[arg-type]
         per_host = sum(b.point_count for b in snap.batches)
-        time.sleep(15.0)  # the gateway's batch and remote-write flushes
+        _settle(prom.url, vm.url, run_id, sum(ticks.values()), say)
         for p in probes.values():
             p.stop.set()
         window = int(time.time() - start + 60)
@@ -194,12 +196,35 @@ def run_fleet(
             (gw_cpu, gw_rss),
             sim_cpu / seconds,
         )
+        for r in results:
+            result.late.extend(r["late"])  # type: ignore[arg-type]
         if gateways > 1:
             _placement(result, prom.url, run_id, set(ticks))
         return result
     finally:
         for s in reversed(servers):
             s.stop()
+
+
+def _settle(prom: str, vm: str, run_id: str, expected: int, say: Callable[..., None], limit: float = 120.0) -> None:
+    """Wait until both backends hold every tick's probe sample, or their counts stop growing (20 s), or ``limit`` s."""
+    from _fleetstack import PROBE_METRIC, query
+
+    promql = f'sum(count_over_time({PROBE_METRIC}{{deployment_environment_name="{run_id}"}}[1h]))'
+    last: tuple[int, ...] = ()
+    still = 0
+    end = time.time() + limit
+    while time.time() < end:
+        time.sleep(10.0)
+        now = tuple(int(float(r["value"][1])) for url in (prom, vm) for r in query(url, promql)[:1])
+        if len(now) == 2 and min(now) >= expected:
+            return
+        still = still + 1 if now == last else 0
+        if still >= 2:
+            say(f"  stored counts stopped growing at {now} of {expected}")
+            return
+        last = now
+    say(f"  stored counts still growing after {limit:.0f} s: {last} of {expected}")
 
 
 def _placement(result: FleetResult, url: str, run_id: str, hosts: set[str]) -> None:
@@ -251,10 +276,14 @@ def _fault(fault: str | None, seconds: float, start: float, gateway: Gateway, pr
         threading.Thread(target=run, daemon=True).start()
 
 
+def _p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98] if len(values) > 1 else float("nan")
+
+
 def table(results: list[FleetResult]) -> str:
     lines = [
         "| hosts | backend | points/s | samples expected | stored | lost (series short) | lag p50 | lag p99 "
-        "| gateway CPU / RSS | backend CPU / RSS | simulator CPU | bytes/point |",
+        "| gateway CPU / RSS | backend CPU / RSS | simulator CPU, send p99 | bytes/point |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
@@ -263,7 +292,7 @@ def table(results: list[FleetResult]) -> str:
                 f"| {r.hosts} | {b.name} | {r.points / r.seconds:,.0f} | {b.expected:,} | {b.stored:,} "
                 f"| {b.lost:,} ({b.series_short:,} of {b.series:,}) | {b.pct(50):.1f} s | {b.pct(99):.1f} s "
                 f"| {r.gateway[0] * 100:.0f}% / {r.gateway[1]:.0f} MB | {b.cpu * 100:.0f}% / {b.rss:.0f} MB "
-                f"| {r.simulator_cpu * 100:.0f}% | {r.bytes / max(r.points, 1):.1f} |"
+                f"| {r.simulator_cpu * 100:.0f}%, {_p99(r.late):.2f} s | {r.bytes / max(r.points, 1):.1f} |"
             )
     return "\n".join(lines)
 

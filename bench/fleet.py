@@ -206,8 +206,11 @@ def run_fleet(
             s.stop()
 
 
-def _settle(prom: str, vm: str, run_id: str, expected: int, say: Callable[..., None], limit: float = 120.0) -> None:
-    """Wait until both backends hold every tick's probe sample, or their counts stop growing (20 s), or ``limit`` s."""
+def _settle(prom: str, vm: str, run_id: str, expected: int, say: Callable[..., None], limit: float = 240.0) -> None:
+    """Wait until both backends hold every tick's probe sample, or their counts stop growing (40 s), or ``limit`` s.
+
+    The Collector retries a backend with up to 30 s between attempts: counts that did not grow for 40 s are final.
+    """
     from _fleetstack import PROBE_METRIC, query
 
     promql = f'sum(count_over_time({PROBE_METRIC}{{deployment_environment_name="{run_id}"}}[1h]))'
@@ -220,7 +223,7 @@ def _settle(prom: str, vm: str, run_id: str, expected: int, say: Callable[..., N
         if len(now) == 2 and min(now) >= expected:
             return
         still = still + 1 if now == last else 0
-        if still >= 2:
+        if still >= 4:
             say(f"  stored counts stopped growing at {now} of {expected}")
             return
         last = now

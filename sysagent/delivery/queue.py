@@ -15,7 +15,7 @@ one log line when such an episode starts and one when the queue has room again.
 
 With ``lazy_ack``, ``ack`` only forgets the items in memory (they are never
 handed out again and no longer count) and deletes them from the file in the next
-``put``'s transaction (or at ``close``): one commit and fsync per collection
+``put``'s transaction (or at ``close``, or once 1,000 wait): one commit and fsync per collection
 instead of two. A crash in between resends them after the restart (delivery is
 at least once either way: a crash between a send and its ack does the same);
 nothing that was put is lost.
@@ -56,6 +56,7 @@ class QueueStats(NamedTuple):
 
 
 _Victim = tuple[int, int, int]  # id, size, points
+_MAX_LAZY = 1000  # acknowledged items kept for the next put at most (SQLite caps query parameters)
 
 
 class DurableQueue:
@@ -260,6 +261,9 @@ class DurableQueue:
                     size, _points = self._inflight.pop(ident)
                     self._acked.add(ident)
                     self._items, self._bytes = self._items - 1, self._bytes - size
+                if len(self._acked) >= _MAX_LAZY:  # draining a backlog with no puts: delete now and then
+                    with self._transaction():
+                        self._delete_acked()
                 if self._drops.in_episode and self._has_room():
                     self._drops.end_episodes()
                 return

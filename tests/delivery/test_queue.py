@@ -191,3 +191,17 @@ def test_lazy_ack_deletes_with_the_next_put_and_a_reopen_resends_only_what_was_n
     again = DurableQueue(path, max_bytes=10**6, max_age=3600)
     assert again.peek(10, 10**6) == [] and again.stats().items == 0
     again.close()
+
+
+def test_lazy_acks_of_a_long_drain_are_deleted_in_rounds(tmp_path: Path) -> None:
+    path = str(tmp_path / "q.db")
+    q = DurableQueue(path, max_bytes=10**7, max_age=3600, lazy_ack=True)
+    for i in range(1500):
+        q.put(b"p%d" % i, points=1, created_ns=time.time_ns())
+    while items := q.peek(100, 10**6):
+        q.ack([i.id for i in items])  # no put in between, as when draining a backlog at shutdown
+    other = DurableQueue(path, max_bytes=10**7, max_age=3600)
+    assert len(other.peek(10**4, 10**8)) == 500  # 1,000 were deleted without waiting for a put
+    other.close()
+    assert q.stats().items == 0 and q.stats().oldest_age_s == 0.0
+    q.close()

@@ -146,15 +146,20 @@ class OtelCollector(Process):
 class AgentProcess(Process):
     """``python -m sysagent run -c CFG``; counts the console sink's lines (one per CPU tick)."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], repo: Path = REPO) -> None:
         cfg_dir = Path(tempfile.mkdtemp(prefix="bench-agent-cfg-"))
         config = {**config, "agent": {"state_dir": str(cfg_dir / "state"), **config.get("agent", {})}}
         path = cfg_dir / "sysagent.yaml"
         path.write_text(yaml.safe_dump(config))
         # built-in plugins only: the example plugin installed in this environment is not a default
-        env = {**os.environ, "PYTHONPATH": str(REPO), "SYSAGENT_DISABLE_PLUGIN_AUTOLOAD": "1"}
-        super().__init__([sys.executable, "-m", "sysagent", "run", "-c", str(path)], "agent",
-                         stdout=subprocess.PIPE, cwd=str(REPO), env=env)
+        env = {**os.environ, "PYTHONPATH": str(repo), "SYSAGENT_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        super().__init__(
+            [sys.executable, "-m", "sysagent", "run", "-c", str(path)],
+            "agent",
+            stdout=subprocess.PIPE,
+            cwd=str(repo),
+            env=env,
+        )
         self.lines = 0
         self._reader = threading.Thread(target=self._count, daemon=True)
         self._reader.start()

@@ -112,10 +112,14 @@ def main() -> int:
 
     rep.section("ratios (sysagent median per cycle / peer, same run)")
     r_otel, r_ne = sa_med / med(otel), sa_med / med(ne_rounds)
-    rep.figure("vs instrumentation: per-round ratios min / median / max",
-               f"{min(ratios_otel):.4f} / {med(ratios_otel):.4f} / {max(ratios_otel):.4f}")
-    rep.figure("vs node_exporter: per-round ratios min / median / max",
-               f"{min(ratios_ne):.4f} / {med(ratios_ne):.4f} / {max(ratios_ne):.4f}")
+    rep.figure(
+        "vs instrumentation: per-round ratios min / median / max",
+        f"{min(ratios_otel):.4f} / {med(ratios_otel):.4f} / {max(ratios_otel):.4f}",
+    )
+    rep.figure(
+        "vs node_exporter: per-round ratios min / median / max",
+        f"{min(ratios_ne):.4f} / {med(ratios_ne):.4f} / {max(ratios_ne):.4f}",
+    )
     rep.target("sysagent CPU per full collection (ms, median)", sa_med * 1e3, "<=", 0.7)
     rep.target("sysagent / instrumentation CPU", r_otel, "<=", 0.05, "{:.4f}")
     rep.target("sysagent / node_exporter CPU", r_ne, "<=", 0.1, "{:.4f}")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build sysagent's OpenTelemetry Collector distribution from manifest.yaml with the
+# Build sysagent's OpenTelemetry Collector distribution from manifest.yaml (or the
+# manifest named as the first argument, e.g. manifest-hostmetrics.yaml) with the
 # pinned OpenTelemetry Collector Builder, and cache the binary outside the checkout,
 # keyed on the manifest's hash: a second run with the same manifest takes seconds.
 #
@@ -10,9 +11,12 @@ set -euo pipefail
 BUILDER_VERSION=v0.161.0
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${SYSAGENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sysagent}
-key=$( (cat "$here/manifest.yaml"; echo "$BUILDER_VERSION") | sha256sum | cut -c1-16)
+manifest=$here/${1:-manifest.yaml}
+[ -f "$manifest" ] || { echo "otelcol: no manifest $manifest" >&2; exit 1; }
+name=$(sed -n 's/^  name: *//p' "$manifest" | head -n 1)
+key=$( (cat "$manifest"; echo "$BUILDER_VERSION") | sha256sum | cut -c1-16)
 out="$cache/otelcol-$key"
-bin="$out/sysagent-otelcol"
+bin="$out/$name"
 
 if [ -x "$bin" ] && "$bin" --version >/dev/null 2>&1; then
   echo "otelcol: cached build $bin" >&2
@@ -34,7 +38,7 @@ start=$(date +%s)
 work="$out.tmp"
 rm -rf "$work"
 mkdir -p "$work"
-sed "s#output_path: .*#output_path: $work/src#" "$here/manifest.yaml" > "$work/manifest.yaml"
+sed "s#output_path: .*#output_path: $work/src#" "$manifest" > "$work/manifest.yaml"
 echo "otelcol: building (cold builds take several minutes)" >&2
 "$builder" --config "$work/manifest.yaml" >"$work/build.log" 2>&1 || {
   tail -n 40 "$work/build.log" >&2
@@ -42,7 +46,7 @@ echo "otelcol: building (cold builds take several minutes)" >&2
   exit 1
 }
 mkdir -p "$out"
-mv "$work/src/sysagent-otelcol" "$bin"
+mv "$work/src/$name" "$bin"
 cp "$work/manifest.yaml" "$out/manifest.yaml"
 rm -rf "$work"
 echo "otelcol: built $bin in $(( $(date +%s) - start )) s" >&2

@@ -13,6 +13,13 @@ When a put would exceed ``max_bytes``, or items are older than ``max_age``, the
 oldest items are dropped and counted exactly (items and points, per reason), with
 one log line when such an episode starts and one when the queue has room again.
 
+With ``lazy_ack``, ``ack`` only forgets the items in memory (they are never
+handed out again and no longer count) and deletes them from the file in the next
+``put``'s transaction (or at ``close``, or once 1,000 wait): one commit and fsync per collection
+instead of two. A crash in between resends them after the restart (delivery is
+at least once either way: a crash between a send and its ack does the same);
+nothing that was put is lost.
+
 The ``topic`` column lets one file hold several queues, each bounded and
 consumed on its own.
 """
@@ -49,6 +56,7 @@ class QueueStats(NamedTuple):
 
 
 _Victim = tuple[int, int, int]  # id, size, points
+_MAX_LAZY = 1000  # acknowledged items kept for the next put at most (SQLite caps query parameters)
 
 
 class DurableQueue:
@@ -63,6 +71,7 @@ class DurableQueue:
         topic: str = "otlp",
         synchronous: Synchronous = "FULL",
         clock_ns: Callable[[], int] = time.time_ns,
+        lazy_ack: bool = False,
     ) -> None:
         if max_bytes <= 0 or max_age <= 0:
             raise ValueError("max_bytes and max_age must be positive")
@@ -71,7 +80,9 @@ class DurableQueue:
         self._clock_ns = clock_ns
         self._lock = threading.Lock()
         self._conn = open_store(path, synchronous=synchronous)
-        self._inflight: set[int] = set()
+        self._inflight: dict[int, tuple[int, int]] = {}  # id: (size, points)
+        self._lazy_ack = lazy_ack
+        self._acked: set[int] = set()  # acknowledged, deleted from the file with the next put
         self._drops = DropLog(topic, max_bytes, max_age)
         count, size = self._conn.execute(
             "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM items WHERE topic = ?", (topic,)
@@ -96,6 +107,7 @@ class DurableQueue:
             expired: list[_Victim] = []
             full: list[_Victim] = []
             with self._transaction():
+                self._delete_acked()
                 cur = self._conn.execute(
                     "INSERT INTO items (topic, created_ns, points, size, payload, crc) VALUES (?, ?, ?, ?, ?, ?)",
                     (self.topic, created_ns, points, size, payload, checksum(payload)),
@@ -112,6 +124,8 @@ class DurableQueue:
     def peek(self, max_items: int, max_bytes: int) -> list[QueueItem]:
         """The oldest items, at most ``max_items`` and ``max_bytes`` together (but at least one)."""
         with self._lock:
+            if not self._items:
+                return []
             self._expire_now()
             out: list[QueueItem] = []
             total = 0
@@ -120,6 +134,8 @@ class DurableQueue:
             )
             damaged: list[int] = []
             for ident, payload, points, created_ns, crc in cur:
+                if ident in self._acked:
+                    continue
                 if crc is not None and crc != checksum(payload):
                     damaged.append(ident)
                     continue
@@ -130,12 +146,14 @@ class DurableQueue:
             cur.close()
             if damaged:
                 self._remove_damaged(damaged)
-            self._inflight = {item.id for item in out}
+            self._inflight = {item.id: (len(item.payload), item.points) for item in out}
             return out
 
     def _remove_damaged(self, ids: list[int]) -> None:
         """Rows whose payload no longer matches its CRC32: never sent, counted, logged."""
         log.error("queue %s: %d items are damaged on disk (CRC mismatch) and were dropped", self.topic, len(ids))
+        with self._transaction():
+            self._delete_acked()
         points = sum(
             r[0] for r in self._conn.execute(f"SELECT points FROM items WHERE id IN ({','.join('?' * len(ids))})", ids)
         )
@@ -176,6 +194,9 @@ class DurableQueue:
     def close(self) -> None:
         with self._lock:
             try:
+                if self._acked:
+                    with self._transaction():
+                        self._delete_acked()
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 self._conn.close()
@@ -198,7 +219,7 @@ class DurableQueue:
         rows = self._conn.execute(
             "SELECT id, size, points FROM items WHERE topic = ? AND created_ns < ? ORDER BY id", (self.topic, cutoff)
         ).fetchall()
-        return [r for r in rows if r[0] not in self._inflight]
+        return [r for r in rows if r[0] not in self._inflight and r[0] not in self._acked]
 
     def _oldest(self, excess: int, skip: set[int]) -> list[_Victim]:
         victims: list[_Victim] = []
@@ -206,7 +227,7 @@ class DurableQueue:
         for row in cur:
             if excess <= 0:
                 break
-            if row[0] in skip or row[0] in self._inflight:
+            if row[0] in skip or row[0] in self._inflight or row[0] in self._acked:
                 continue
             victims.append(row)
             excess -= row[1]
@@ -215,6 +236,11 @@ class DurableQueue:
 
     def _delete(self, ids: Iterable[int]) -> None:
         self._conn.executemany("DELETE FROM items WHERE id = ?", ((i,) for i in ids))
+
+    def _delete_acked(self) -> None:
+        if self._acked:
+            self._delete(self._acked)
+            self._acked.clear()
 
     def _account(self, reason: str, victims: list[_Victim], *, episodic: bool = True) -> None:
         self._items -= len(victims)
@@ -230,6 +256,17 @@ class DurableQueue:
 
     def _remove(self, ids: Sequence[int], reason: str | None) -> None:
         with self._lock:
+            if reason is None and self._lazy_ack and all(i in self._inflight for i in ids):
+                for ident in ids:
+                    size, _points = self._inflight.pop(ident)
+                    self._acked.add(ident)
+                    self._items, self._bytes = self._items - 1, self._bytes - size
+                if len(self._acked) >= _MAX_LAZY:  # draining a backlog with no puts: delete now and then
+                    with self._transaction():
+                        self._delete_acked()
+                if self._drops.in_episode and self._has_room():
+                    self._drops.end_episodes()
+                return
             removed: list[_Victim] = []
             with self._transaction():
                 for ident in ids:
@@ -238,7 +275,8 @@ class DurableQueue:
                     ).fetchone()
                     if row is not None:
                         removed.append(row)
-            self._inflight.difference_update(ids)
+            for ident in ids:
+                self._inflight.pop(ident, None)
             if reason is None:
                 self._items -= len(removed)
                 self._bytes -= sum(v[1] for v in removed)
@@ -248,7 +286,13 @@ class DurableQueue:
                 self._drops.end_episodes()
 
     def _oldest_ns(self) -> int | None:
-        row = self._conn.execute("SELECT MIN(created_ns) FROM items WHERE topic = ?", (self.topic,)).fetchone()
+        if self._acked:  # the oldest rows are acknowledged ones waiting for the next put to delete them
+            row = self._conn.execute(
+                f"SELECT MIN(created_ns) FROM items WHERE topic = ? AND id NOT IN ({','.join('?' * len(self._acked))})",
+                (self.topic, *self._acked),
+            ).fetchone()
+        else:
+            row = self._conn.execute("SELECT MIN(created_ns) FROM items WHERE topic = ?", (self.topic,)).fetchone()
         return None if row[0] is None else int(row[0])
 
     def _has_room(self) -> bool:

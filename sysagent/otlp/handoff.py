@@ -1,12 +1,14 @@
-"""Moves encoded payloads from collection threads into the durable queue, off their path.
+"""Moves batches from collection threads into the durable queue, off their path.
 
 ``DurableQueue.put`` commits to disk (an fsync), and a slow or hung disk must not
-stall collection. ``offer`` only appends to a short in-memory list; a writer
-thread takes everything pending, concatenates it (concatenated requests are one
-valid request) into payloads of at most ``max_bytes``, puts them, and wakes the
-sender. With the collectors of a cycle finishing together, that is one disk
-commit per cycle instead of one per collector. If the disk stalls for long, the
-list is bounded: the oldest payloads are dropped and counted.
+stall collection. ``offer`` only appends the batch to a short in-memory list; a
+writer thread takes everything pending, encodes it as one request (one
+ResourceMetrics per resource, one ScopeMetrics per plugin) of at most
+``max_bytes`` (more requests only when that bound needs them), puts it, and wakes
+the sender. With the collectors of a tick finishing together, that is one disk
+commit and one request per tick instead of one per collector: the writer waits
+``linger`` for the rest of the tick. If the disk stalls for long, the list is
+bounded: the oldest batches are dropped and counted.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Protocol
+
+from sysagent.model import Batch
+from sysagent.otlp.encode import Encoded
 
 log = logging.getLogger("sysagent.otlp")
 
@@ -31,14 +36,14 @@ class Handoff:
         self,
         queue: _Queue,
         on_put: Callable[[], None],
+        encode: Callable[[list[Batch]], list[Encoded]],
         *,
-        max_bytes: int = 4 << 20,
         max_pending: int = 10_000,
         linger: float = 0.05,
     ) -> None:
-        self._queue, self._on_put = queue, on_put
-        self._max_bytes, self._linger = max_bytes, linger
-        self._pending: deque[tuple[bytes, int, int]] = deque()
+        self._queue, self._on_put, self._encode = queue, on_put, encode
+        self._linger = linger
+        self._pending: deque[Batch] = deque()
         self._max_pending = max_pending
         self._cond = threading.Condition()
         self._busy = self._urgent = self._stopping = False
@@ -46,16 +51,19 @@ class Handoff:
         self._thread = threading.Thread(target=self._run, name="sysagent-otlp-handoff", daemon=True)
         self._thread.start()
 
-    def offer(self, payload: bytes, points: int, created_ns: int) -> None:
-        """Queue a payload for the writer; never waits for the disk."""
+    def offer(self, batch: Batch) -> None:
+        """Queue a batch for the writer; never waits for the disk. Empty batches are left out."""
+        if not any(m.points for m in batch.metrics):
+            return
         with self._cond:
             if len(self._pending) >= self._max_pending:
-                _, lost, _ = self._pending.popleft()
+                lost = self._pending.popleft().point_count
                 if not self.dropped_points:
                     log.warning("otlp: the disk queue is not keeping up; dropping the oldest batches")
                 self.dropped_points += lost
-            self._pending.append((payload, points, created_ns))
-            self._cond.notify()
+            self._pending.append(batch)
+            if len(self._pending) == 1:
+                self._cond.notify()
 
     def flush(self, timeout: float) -> bool:
         """Wait until everything offered so far is in the durable queue."""
@@ -77,7 +85,7 @@ class Handoff:
                 self._cond.wait_for(lambda: bool(self._pending) or self._stopping)
                 if not self._pending and self._stopping:
                     return
-                # Let the other collectors of this cycle finish: one commit for all of them.
+                # Let the other collectors of this tick finish: one commit for all of them.
                 self._cond.wait_for(lambda: self._stopping or self._urgent, self._linger)
                 items = list(self._pending)
                 self._pending.clear()
@@ -92,19 +100,12 @@ class Handoff:
                     self._busy = False
                     self._cond.notify_all()
 
-    def _write(self, items: list[tuple[bytes, int, int]]) -> None:
-        chunk: list[bytes] = []
-        size = points = 0
-        created = 0
-        for payload, n, created_ns in items:
-            if chunk and size + len(payload) > self._max_bytes:
-                self._queue.put(b"".join(chunk), points=points, created_ns=created)
-                chunk, size, points = [], 0, 0
-            if not chunk:
-                created = created_ns
-            chunk.append(payload)
-            size += len(payload)
-            points += n
-        if chunk:
-            self._queue.put(b"".join(chunk), points=points, created_ns=created)
-        self._on_put()
+    def _write(self, items: list[Batch]) -> None:
+        wrote = False
+        for encoded in self._encode(items):
+            if encoded.points:
+                created = min(b.time_ns for b in items)
+                self._queue.put(encoded.payload, points=encoded.points, created_ns=created)
+                wrote = True
+        if wrote:
+            self._on_put()

@@ -1,8 +1,9 @@
 """The ``otlp`` sink: batches to OTLP (HTTP/protobuf or gRPC), through a durable queue.
 
-``export`` runs on collection threads and only encodes (about a microsecond a
-point) and hands the bytes over; a writer thread commits them to the on-disk
-queue (``<state_dir>/otlp-queue.sqlite``) and the delivery layer's sender
+``export`` runs on collection threads and only hands the batch over; a writer
+thread encodes everything due on a tick as one request (one ResourceMetrics per
+resource, one ScopeMetrics per plugin; about a microsecond a point), commits it
+to the on-disk queue (``<state_dir>/otlp-queue.sqlite``) and the delivery layer's sender
 thread sends them with retries and backoff. Settings and the
 ``OTEL_EXPORTER_OTLP_*`` variables are combined by :mod:`sysagent.otlp.resolve`;
 with neither, metrics go to OTLP/HTTP at http://localhost:4318.
@@ -19,7 +20,7 @@ from sysagent.delivery import DurableQueue, Sender, SenderStats
 from sysagent.errors import ConfigError
 from sysagent.markers import hookimpl
 from sysagent.model import Batch, ExportResult
-from sysagent.otlp.encode import MetricsEncoder
+from sysagent.otlp.encode import Encoded, MetricsEncoder
 from sysagent.otlp.handoff import Handoff
 from sysagent.otlp.resolve import GRPC, Endpoint, resolve
 from sysagent.otlp.settings import OtlpSettings
@@ -53,7 +54,9 @@ class OtlpSink:
         self.transport = open_transport(self.endpoint)  # first: it may raise ConfigError (TLS files)
         try:
             os.makedirs(ctx.state_dir, exist_ok=True)
-            self.queue = DurableQueue(os.path.join(ctx.state_dir, QUEUE_FILE), max_bytes=q.max_bytes, max_age=q.max_age)
+            self.queue = DurableQueue(
+                os.path.join(ctx.state_dir, QUEUE_FILE), max_bytes=q.max_bytes, max_age=q.max_age, lazy_ack=True
+            )
         except OSError as e:
             self.transport.close()
             raise ConfigError(f"cannot open the OTLP queue in {ctx.state_dir}: {e}", field="agent.state_dir") from None
@@ -67,7 +70,7 @@ class OtlpSink:
             send_timeout=self.endpoint.timeout,
             flush_timeout=q.flush_timeout,
         )
-        self.handoff = Handoff(self.queue, self.sender.wake, max_bytes=q.max_batch_bytes)
+        self.handoff = Handoff(self.queue, self.sender.wake, self._encode)
         self.sender.start()
         self._closed = False
         self._final_stats: SenderStats | None = None
@@ -77,14 +80,21 @@ class OtlpSink:
     def export(self, batch: Batch) -> ExportResult:
         if self._closed:
             return ExportResult.FAILURE
-        try:
-            requests = encode_bounded(self.encoder, batch, self.settings.queue.max_batch_bytes)
-        except Exception:
-            log.exception("otlp: cannot encode the batch of %s", batch.scope.name)
-            return ExportResult.FAILURE
-        for encoded in requests:
-            self.handoff.offer(encoded.payload, encoded.points, batch.time_ns)
+        self.handoff.offer(batch)
         return ExportResult.SUCCESS
+
+    def _encode(self, batches: list[Batch]) -> list[Encoded]:
+        try:
+            return encode_bounded(self.encoder, batches, self.settings.queue.max_batch_bytes)
+        except Exception:
+            # One bad batch must not take the tick down with it: encode them one by one.
+            out: list[Encoded] = []
+            for batch in batches:
+                try:
+                    out += encode_bounded(self.encoder, batch, self.settings.queue.max_batch_bytes)
+                except Exception:
+                    log.exception("otlp: cannot encode the batch of %s", batch.scope.name)
+            return out
 
     def force_flush(self, timeout: float = 10.0) -> bool:
         """Send everything exported so far; False if that did not finish within ``timeout``."""

@@ -34,7 +34,7 @@ class PrintingTransport:
     def close(self):
         pass
 
-q = DurableQueue(sys.argv[1], max_bytes=10**9, max_age=86400)
+q = DurableQueue(sys.argv[1], max_bytes=10**9, max_age=86400, lazy_ack=sys.argv[3] == "lazy")
 sender = Sender(q, PrintingTransport(), name="crash", combine=True)
 if sys.argv[2] == "send":
     sender.start()
@@ -48,9 +48,12 @@ while True:
 """
 
 
-def run_and_kill(path: Path, mode: str, env: dict[str, str], after: int) -> tuple[set[int], set[int]]:
+def run_and_kill(
+    path: Path, mode: str, env: dict[str, str], after: int, ack: str = "eager"
+) -> tuple[set[int], set[int]]:
     """Run the writer until it confirmed ``after`` puts, SIGKILL it; return (confirmed puts, items sent)."""
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path), mode], stdout=subprocess.PIPE, env=env, text=True)
+    argv = [sys.executable, "-c", WRITER, str(path), mode, ack]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, env=env, text=True)
     assert proc.stdout is not None
     queued: set[int] = set()
     sent: set[int] = set()
@@ -89,9 +92,10 @@ def test_sigkilled_writer_loses_no_confirmed_put(tmp_path: Path, subprocess_env:
     assert len(numbers) <= max(confirmed) + 2  # at most the one put that committed but was not yet reported
 
 
-def test_sigkilled_writer_and_sender_lose_nothing(tmp_path: Path, subprocess_env: dict[str, str]) -> None:
+@pytest.mark.parametrize("ack", ["eager", "lazy"])
+def test_sigkilled_writer_and_sender_lose_nothing(tmp_path: Path, subprocess_env: dict[str, str], ack: str) -> None:
     path = tmp_path / "q.db"
-    confirmed, sent = run_and_kill(path, "send", subprocess_env, after=400)
+    confirmed, sent = run_and_kill(path, "send", subprocess_env, after=400, ack=ack)
     remaining = set(queued_numbers(path))
     assert sent, "the sender never sent anything: the test proves nothing"
     assert confirmed <= sent | remaining

@@ -167,3 +167,41 @@ def test_a_drop_episode_is_logged_once_when_it_starts_and_once_when_it_ends(
     assert len(caplog.records) == 2
     assert "50 items" in caplog.records[1].getMessage()
     q.close()
+
+
+def test_lazy_ack_deletes_with_the_next_put_and_a_reopen_resends_only_what_was_not_deleted(tmp_path: Path) -> None:
+    path = str(tmp_path / "q.db")
+    q = DurableQueue(path, max_bytes=10**6, max_age=3600, lazy_ack=True)
+    for i in range(3):
+        q.put(b"p%d" % i, points=2, created_ns=time.time_ns())
+    first = q.peek(2, 10**6)
+    q.ack([i.id for i in first])
+    assert (q.stats().items, q.stats().bytes) == (1, 2)
+    assert [i.payload for i in q.peek(10, 10**6)] == [b"p2"]  # acknowledged items are never handed out again
+    q.release()
+    # a crash now (no close): the acknowledged rows are still in the file and would be sent again, nothing lost
+    crashed = DurableQueue(path, max_bytes=10**6, max_age=3600)
+    assert [i.payload for i in crashed.peek(10, 10**6)] == [b"p0", b"p1", b"p2"]
+    crashed.release()
+    q.put(b"p3", points=1, created_ns=time.time_ns())  # this transaction deletes p0 and p1
+    assert [i.payload for i in crashed.peek(10, 10**6)] == [b"p2", b"p3"]
+    crashed.close()
+    q.ack([i.id for i in q.peek(10, 10**6)])
+    q.close()  # close deletes what is acknowledged
+    again = DurableQueue(path, max_bytes=10**6, max_age=3600)
+    assert again.peek(10, 10**6) == [] and again.stats().items == 0
+    again.close()
+
+
+def test_lazy_acks_of_a_long_drain_are_deleted_in_rounds(tmp_path: Path) -> None:
+    path = str(tmp_path / "q.db")
+    q = DurableQueue(path, max_bytes=10**7, max_age=3600, lazy_ack=True)
+    for i in range(1500):
+        q.put(b"p%d" % i, points=1, created_ns=time.time_ns())
+    while items := q.peek(100, 10**6):
+        q.ack([i.id for i in items])  # no put in between, as when draining a backlog at shutdown
+    other = DurableQueue(path, max_bytes=10**7, max_age=3600)
+    assert len(other.peek(10**4, 10**8)) == 500  # 1,000 were deleted without waiting for a put
+    other.close()
+    assert q.stats().items == 0 and q.stats().oldest_age_s == 0.0
+    q.close()

@@ -45,9 +45,7 @@ def _ca(cn: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
         .not_valid_before(now - datetime.timedelta(hours=1))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
@@ -72,9 +70,7 @@ def _leaf(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]),
             critical=False,
         )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
     )
     if server:
         builder = builder.add_extension(
@@ -91,8 +87,12 @@ def make_certs(folder: Path) -> Certs:
     server_key, server = _leaf(ca_key, ca, "localhost", True)
     client_key, client = _leaf(ca_key, ca, "sysagent client", False)
     certs = Certs(
-        folder / "ca.pem", folder / "server.pem", folder / "server.key",
-        folder / "client.pem", folder / "client.key", folder / "other-ca.pem",
+        folder / "ca.pem",
+        folder / "server.pem",
+        folder / "server.key",
+        folder / "client.pem",
+        folder / "client.key",
+        folder / "other-ca.pem",
     )
     certs.ca.write_bytes(ca.public_bytes(pem))
     certs.other_ca.write_bytes(other.public_bytes(pem))

@@ -20,4 +20,3 @@ def receiver() -> Iterator[HttpReceiver]:
 @pytest.fixture(scope="session")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
     return make_certs(tmp_path_factory.mktemp("certs"))
-

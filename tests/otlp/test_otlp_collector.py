@@ -142,9 +142,7 @@ def test_the_collector_receives_and_forwards_exactly_what_we_encoded(collector: 
 
 
 @pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])
-def test_bearer_token_auth_lets_the_right_token_through_and_refuses_others(
-    collector: Collector, protocol: str
-) -> None:
+def test_bearer_token_auth_lets_the_right_token_through_and_refuses_others(collector: Collector, protocol: str) -> None:
     port = collector.grpc_auth if protocol == "grpc" else collector.http_auth
     payload = MetricsEncoder().encode([host_batch()]).payload
     good = _transport(port, protocol, headers={"Authorization": f"Bearer {TOKEN}"}).send(payload, 10.0)

@@ -137,6 +137,25 @@ def test_empty_batches_encode_to_nothing() -> None:
     assert MetricsEncoder("delta").encode([empty, only_new_counters]) == (b"", 0)
 
 
+def test_batches_of_many_plugins_and_hosts_give_one_resource_metrics_per_resource() -> None:
+    from sysagent.otlp.split import encode_bounded
+
+    web, db = HOST, Resource((("host.name", "db-1"),))
+    batches = [
+        Batch(Scope(f"p{i}"), web if i % 3 else db, T0, (MetricData(UTIL, (Point((("i", i),), float(i)),)),))
+        for i in range(10)
+    ]
+    for parts in (encode_bounded(MetricsEncoder(), batches, 1 << 20), encode_bounded(MetricsEncoder(), batches, 250)):
+        for part in parts:
+            hosts = [attrs_of(rm.resource.attributes)["host.name"] for rm in decode(part.payload).resource_metrics]
+            assert len(hosts) == len(set(hosts))
+        assert sum(p.points for p in parts) == 10
+    (whole,) = encode_bounded(MetricsEncoder(), batches, 1 << 20)
+    msg = decode(whole.payload)
+    assert [attrs_of(rm.resource.attributes)["host.name"] for rm in msg.resource_metrics] == ["db-1", "web-1"]
+    assert [sm.scope.name for sm in msg.resource_metrics[1].scope_metrics] == ["p1", "p2", "p4", "p5", "p7", "p8"]
+
+
 def test_concatenated_requests_are_one_request() -> None:
     enc = MetricsEncoder()
     a = enc.encode([host_batch()]).payload
@@ -233,6 +252,49 @@ def test_matches_the_official_protobuf_encoding(
     assert encoded.points == len(points)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    plan=st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 4), st.lists(st.floats(-1e9, 1e9), min_size=1, max_size=3)),
+        min_size=1,
+        max_size=12,
+    ),
+    resources=st.lists(_attrs, min_size=3, max_size=3, unique=True),
+)
+def test_many_batches_match_the_official_encoding_with_one_resource_metrics_per_resource(
+    plan: list[tuple[int, int, list[float]]], resources: list[AttrKey]
+) -> None:
+    """Batches of several plugins and hosts, in any order: one ResourceMetrics per resource,
+    in order of first appearance, holding one ScopeMetrics per batch, in batch order."""
+    batches = [
+        Batch(
+            Scope(f"plugin{p}", "1"),
+            Resource(resources[r]),
+            T0,
+            (MetricData(UTIL, tuple(Point((("n", i),), v) for i, v in enumerate(values))),),
+        )
+        for r, p, values in plan
+    ]
+    expected = ExportMetricsServiceRequest()
+    by_resource: dict[AttrKey, object] = {}
+    for b in batches:
+        rm = by_resource.get(b.resource.attributes)
+        if rm is None:
+            rm = by_resource[b.resource.attributes] = expected.resource_metrics.add()
+            rm.resource.attributes.extend(_kvs(b.resource.attributes))  # type: ignore[attr-defined]
+        sm = rm.scope_metrics.add()  # type: ignore[attr-defined]
+        sm.scope.name, sm.scope.version = b.scope.name, "1"
+        metric = sm.metrics.add(name=UTIL.name, unit=UTIL.unit, description=UTIL.description)
+        for p in b.metrics[0].points:
+            dp = metric.gauge.data_points.add(time_unix_nano=T0, as_double=p.value)
+            dp.attributes.extend(_kvs(p.attributes))
+    encoded = MetricsEncoder().encode(batches)
+    got = decode(encoded.payload)
+    assert got == expected
+    assert len(got.resource_metrics) == len({b.resource for b in batches})
+    assert encoded.points == sum(b.point_count for b in batches)
+
+
 def test_a_batch_too_large_for_one_request_is_split_without_losing_points() -> None:
     from sysagent.otlp.split import encode_bounded
 
@@ -248,7 +310,10 @@ def test_a_batch_too_large_for_one_request_is_split_without_losing_points() -> N
     assert {sm.scope.name for rm in merged.resource_metrics for sm in rm.scope_metrics} == {"big"}
     values = [
         (m.name, dp.as_int if m.name == MEM.name else dp.as_double)
-        for rm in merged.resource_metrics for sm in rm.scope_metrics for m in sm.metrics for dp in m.sum.data_points
+        for rm in merged.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+        for dp in m.sum.data_points
     ]
     expected = [(CPU_TIME.name, 1.0)] + [(MEM.name, i) for i in range(1000)] + [(CPU_TIME.name, 1.0)]
     assert values == expected

@@ -6,8 +6,25 @@ import threading
 import time
 from pathlib import Path
 
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+
 from sysagent.delivery import DurableQueue
+from sysagent.model import Batch, MetricData, Point, Resource, Scope, gauge
+from sysagent.otlp.encode import Encoded, MetricsEncoder
 from sysagent.otlp.handoff import Handoff
+from sysagent.otlp.split import encode_bounded
+
+HOST = Resource((("host.name", "h1"),))
+LOAD = gauge("system.cpu.load_average.1m", "{thread}")
+
+
+def batch(scope: str, points: int, resource: Resource = HOST) -> Batch:
+    pts = tuple(Point((("i", i),), float(i)) for i in range(points))
+    return Batch(Scope(scope), resource, time.time_ns(), (MetricData(LOAD, pts),))
+
+
+def encode(batches: list[Batch]) -> list[Encoded]:
+    return encode_bounded(MetricsEncoder(), batches, 1 << 20)
 
 
 class StalledDisk:
@@ -24,27 +41,32 @@ class StalledDisk:
         self.queue.put(payload, points=points, created_ns=created_ns)
 
 
-def test_payloads_of_one_cycle_become_one_queue_item(tmp_path: Path) -> None:
+def test_batches_of_one_tick_become_one_queue_item_with_one_resource(tmp_path: Path) -> None:
     disk = StalledDisk(tmp_path / "q.sqlite")
     disk.release.set()
     woken = threading.Event()
-    h = Handoff(disk, woken.set, linger=0.2)
+    h = Handoff(disk, woken.set, encode, linger=0.5)
+    other = Resource((("host.name", "h2"),))
     for i in range(5):
-        h.offer(b"\x0a\x00", i + 1, time.time_ns())
+        h.offer(batch(f"plugin{i}", i + 1))
+    h.offer(batch("remote", 2, other))
     assert h.flush(5.0) and woken.is_set()
-    assert disk.puts == [15]
+    assert disk.puts == [17]
     (item,) = disk.queue.peek(10, 1 << 20)
-    assert item.payload == b"\x0a\x00" * 5
+    msg = ExportMetricsServiceRequest()
+    msg.ParseFromString(item.payload)
+    assert [rm.resource.attributes[0].value.string_value for rm in msg.resource_metrics] == ["h1", "h2"]
+    assert [sm.scope.name for sm in msg.resource_metrics[0].scope_metrics] == [f"plugin{i}" for i in range(5)]
     h.close(5.0)
 
 
 def test_a_stalled_disk_never_blocks_offer_and_the_oldest_are_dropped(tmp_path: Path) -> None:
     disk = StalledDisk(tmp_path / "q.sqlite")
-    h = Handoff(disk, lambda: None, max_pending=3, linger=0.0)
-    h.offer(b"\x0a\x00", 1, time.time_ns())  # the writer takes this one and stalls in put
+    h = Handoff(disk, lambda: None, encode, max_pending=3, linger=0.0)
+    h.offer(batch("first", 1))  # the writer takes this one and stalls in put
     assert not h.flush(0.2)
     for _ in range(6):
-        h.offer(b"\x0a\x00", 10, time.time_ns())  # returns at once although the disk is stuck
+        h.offer(batch("next", 10))  # returns at once although the disk is stuck
     assert h.dropped_points == 30
     disk.release.set()
     assert h.flush(5.0)

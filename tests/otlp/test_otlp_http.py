@@ -14,9 +14,11 @@ from sysagent.otlp.settings import OtlpSettings
 
 TOKEN = "s3cr3t-token-value"
 HOST = Resource((("host.name", "h"),))
-PAYLOAD = MetricsEncoder().encode(
-    [Batch(Scope("cpu", "1"), HOST, 10**18, (MetricData(gauge("g", "1"), (Point((), 0.5),)),))]
-).payload
+PAYLOAD = (
+    MetricsEncoder()
+    .encode([Batch(Scope("cpu", "1"), HOST, 10**18, (MetricData(gauge("g", "1"), (Point((), 0.5),)),))])
+    .payload
+)
 #: google.rpc.Status{code: 3, message: "unmarshal error"}, as an OTLP/HTTP server sends it.
 STATUS = b"\x08\x03\x12\x0funmarshal error"
 

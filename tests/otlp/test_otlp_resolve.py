@@ -20,7 +20,11 @@ def r(config: dict[str, object] | None = None, **env: str):  # type: ignore[no-u
 def test_defaults_are_otlp_http_to_localhost_4318() -> None:
     e = r()
     assert (e.protocol, e.url, e.compression, e.timeout, e.headers) == (
-        "http/protobuf", "http://localhost:4318/v1/metrics", "none", 10.0, {}
+        "http/protobuf",
+        "http://localhost:4318/v1/metrics",
+        "none",
+        10.0,
+        {},
     )
     assert e.temporality is Temporality.CUMULATIVE and not e.secure
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import signal
 import socket
 import subprocess
@@ -71,3 +72,39 @@ def test_a_reload_whose_sink_cannot_start_keeps_the_old_agent(subprocess_env: di
     rejected = [line for line in stderr.splitlines() if "reload rejected" in line]
     assert len(rejected) == 1 and "sinks.prometheus" in rejected[0], stderr
     assert "Traceback" not in stderr
+
+
+def test_a_reload_that_changes_the_prometheus_sink_keeps_its_port(subprocess_env: dict[str, str], tmp_path: Path) -> None:
+    """The new sink is built while the old one still listens on the same port: both bind it for a moment."""
+    import urllib.request
+
+    port = free_port()
+    cfg = tmp_path / "run.yaml"
+    base = (
+        f"agent: {{state_dir: {tmp_path / 'state'}, status: {{enabled: false}}}}\n"
+        "plugins: {modules: [fakeplugins.counting]}\n"
+        "collectors: {counting: {interval: 0.2s, step: 1}}\n"
+        "alerts: {enabled: false}\n"
+    )
+    cfg.write_text(base + f"sinks: {{prometheus: {{port: {port}}}}}\n")
+    proc = subprocess.Popen([sys.executable, "-m", "sysagent", "run", "-c", str(cfg)], env=subprocess_env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def scrape() -> str:
+        try:
+            return str(urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode())
+        except OSError:
+            return ""
+
+    try:
+        assert wait_for(lambda: "test_ticks" in scrape())
+        cfg.write_text(base + f"sinks: {{prometheus: {{port: {port}, stale_after: 30s}}}}\n")
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(1.5)  # the reload happens; the process must still run
+        assert wait_for(lambda: "test_ticks" in scrape())
+        assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    assert "reload rejected" not in stderr, stderr
+    assert "reloaded" in stderr

@@ -49,6 +49,10 @@ def _head(status: int, ctype: str, length: int | None, headers: tuple[tuple[str,
 class _TCPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # A reload builds the new sink (and its server on the same port) before the old one
+    # stops; SO_REUSEPORT lets both listen for that moment. A port held by another
+    # program (without SO_REUSEPORT) still fails the bind.
+    allow_reuse_port = True
     block_on_close = False
 
     def __init__(self, address: tuple[str, int], handler: Any, slots: int, family: int) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Mapping
 
@@ -70,12 +71,26 @@ class OtlpSink:
             send_timeout=self.endpoint.timeout,
             flush_timeout=q.flush_timeout,
         )
-        self.handoff = Handoff(self.queue, self.sender.wake, self._encode)
-        self.sender.start()
+        self._handoff: Handoff | None = None  # its thread and the sender's start in start()
+        self._start_lock = threading.Lock()
         self._closed = False
         self._final_stats: SenderStats | None = None
         where = self.endpoint.target if self.endpoint.protocol == GRPC else self.endpoint.url
         log.info("otlp: exporting to %s over %s", where, self.endpoint.protocol)
+
+    def start(self) -> None:
+        """Start the handoff and sender threads (the agent calls it; a first export does too)."""
+        with self._start_lock:
+            if self._handoff is None and not self._closed:
+                self._handoff = Handoff(self.queue, self.sender.wake, self._encode)
+                self.sender.start()
+
+    @property
+    def handoff(self) -> Handoff:
+        if self._handoff is None:
+            self.start()
+        assert self._handoff is not None
+        return self._handoff
 
     def export(self, batch: Batch) -> ExportResult:
         if self._closed:
@@ -107,10 +122,13 @@ class OtlpSink:
         """Commit what is pending, send what can be sent in ``timeout``; the rest stays on disk."""
         if self._closed:
             return
-        self._closed = True
         end = time.monotonic() + timeout
-        self.handoff.close(timeout)
-        self.sender.stop(max(0.0, end - time.monotonic()))
+        with self._start_lock:
+            self._closed = True
+            handoff = self._handoff
+        if handoff is not None:  # never started: nothing to send, no thread to stop
+            handoff.close(timeout)
+            self.sender.stop(max(0.0, end - time.monotonic()))
         self._final_stats = self.sender.stats()
         self.transport.close()
         self.queue.close()

@@ -139,8 +139,7 @@ def _reload(agent: Any, args: argparse.Namespace, logger: logging.Logger) -> Any
         logger.error("reload rejected, keeping the running config: %s", e)
         return agent
     except Exception as e:  # a plugin's factory crashed: still keep the running agent
-        logger.error("reload rejected, keeping the running config: %s: %s", type(e).__name__, e,
-                     exc_info=args.debug)
+        logger.error("reload rejected, keeping the running config: %s: %s", type(e).__name__, e, exc_info=args.debug)
         return agent
     new.take_over(agent)
     logger.info("reloaded %s: %d collectors, sinks: %s", new.config.source, len(new.runners), ", ".join(new.sinks))

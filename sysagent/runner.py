@@ -218,4 +218,3 @@ class CollectorRunner:
         """Forget all series state (the next batch has no deltas)."""
         self._state = {}
         self._previous_time_ns = 0
-

@@ -139,10 +139,20 @@ def test_a_plugin_crash_is_one_line_and_debug_shows_the_traceback(tmp_path: Path
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
     cfg = tmp_path / "c.yaml"
     cfg.write_text("plugins: {modules: [fakeplugins.crashing]}\n")
-    r = subprocess.run([sys.executable, "-m", "sysagent", "snapshot", "-c", str(cfg)], env=env,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "sysagent", "snapshot", "-c", str(cfg)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 1 and r.stderr.strip().count("\n") == 0, r.stderr
     assert "plugin 'fakeplugins.crashing': sysagent_collectors failed: KeyError" in r.stderr
-    r = subprocess.run([sys.executable, "-m", "sysagent", "--debug", "snapshot", "-c", str(cfg)], env=env,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "sysagent", "--debug", "snapshot", "-c", str(cfg)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "Traceback" in r.stderr and "crashing.py" in r.stderr

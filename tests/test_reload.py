@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from helpers import free_port, wait_for
@@ -74,7 +74,9 @@ def test_a_reload_whose_sink_cannot_start_keeps_the_old_agent(subprocess_env: di
     assert "Traceback" not in stderr
 
 
-def test_a_reload_that_changes_the_prometheus_sink_keeps_its_port(subprocess_env: dict[str, str], tmp_path: Path) -> None:
+def test_a_reload_that_changes_the_prometheus_sink_keeps_its_port(
+    subprocess_env: dict[str, str], tmp_path: Path
+) -> None:
     """The new sink is built while the old one still listens on the same port: both bind it for a moment."""
     import urllib.request
 
@@ -87,8 +89,13 @@ def test_a_reload_that_changes_the_prometheus_sink_keeps_its_port(subprocess_env
         "alerts: {enabled: false}\n"
     )
     cfg.write_text(base + f"sinks: {{prometheus: {{port: {port}}}}}\n")
-    proc = subprocess.Popen([sys.executable, "-m", "sysagent", "run", "-c", str(cfg)], env=subprocess_env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sysagent", "run", "-c", str(cfg)],
+        env=subprocess_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
     def scrape() -> str:
         try:

@@ -45,12 +45,14 @@ def test_plugin_metrics_follow_the_conventions(dist: str, monkeypatch: pytest.Mo
     monkeypatch.delenv("SYSAGENT_DISABLE_PLUGIN_AUTOLOAD", raising=False)
     name = installed()[dist]
     others = [n for d, n in installed().items() if d != dist]
-    agent = Agent.from_config({
-        "agent": {"state_dir": str(tmp_path)},
-        "plugins": {"disable": others},
-        "sinks": {},
-        "alerts": {"enabled": False},
-    })
+    agent = Agent.from_config(
+        {
+            "agent": {"state_dir": str(tmp_path)},
+            "plugins": {"disable": others},
+            "sinks": {},
+            "alerts": {"enabled": False},
+        }
+    )
     try:
         runners = {n: r for n, (r, _, _) in agent.runners.items() if agent.registry.collectors()[n].plugin == name}
         specs = [s for r in runners.values() for s in r.specs.values()]

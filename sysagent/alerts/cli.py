@@ -42,8 +42,9 @@ def _load(args: argparse.Namespace) -> tuple[AlertsSettings, Any, str]:
     plan = build.plan(config_mod.load(args.config), builtins=BUILTIN_PLUGINS)
     entry = plan.sinks.get("alerts")
     if entry is None or not isinstance(entry[1], AlertsSettings):
-        raise ConfigError("alerting is off (alerts.enabled is false, or the alerts plugin is disabled)",
-                          source=plan.config.source)
+        raise ConfigError(
+            "alerting is off (alerts.enabled is false, or the alerts plugin is disabled)", source=plan.config.source
+        )
     state_dir = plan.config.agent.state_dir
     ctx = PluginContext(plan.config, HostFS(plan.config.agent.host_root), Resource(), state_dir, plan.plugins.registry)
     return entry[1], ctx, state_dir
@@ -59,8 +60,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
     for row in Store(store_path(state_dir)).query("SELECT rule, labels, state FROM alerts ORDER BY rule"):
         alerts.setdefault(row["rule"], []).append(row)
     for rule in settings.effective_rules():
-        levels = ", ".join(f"{sev} {rule.op} {lv.threshold:g} for {rule.level_for(sev):g}s"
-                           for sev, lv in rule.levels().items())
+        levels = ", ".join(
+            f"{sev} {rule.op} {lv.threshold:g} for {rule.level_for(sev):g}s" for sev, lv in rule.levels().items()
+        )
         where = " ".join(str(m) for m in rule.where)
         print(f"{rule.name}  {rule.metric}{' ' + where if where else ''}  {levels}")
         for row in alerts.get(rule.name, []):
@@ -84,17 +86,33 @@ def cmd_test(args: argparse.Namespace) -> int:
     now = time.time()
     fp = uuid.uuid4().hex[:16]
     labels = {"alertname": "sysagent_test", "severity": "warning", "channel": args.channel}
-    firing = Notification(uuid.uuid4().hex, fp, "sysagent_test", "firing", "warning", "test",
-                          "sent by 'sysagent alerts test'", labels,
-                          {"summary": f"Test notification from sysagent for channel {args.channel}"},
-                          1.0, 0.5, now, None, now, settings.external_url)
-    resolved = dataclasses.replace(firing, id=uuid.uuid4().hex, status="resolved", reason="resolved",
-                                   ends_at=now + 1, created_at=now + 1)
+    firing = Notification(
+        uuid.uuid4().hex,
+        fp,
+        "sysagent_test",
+        "firing",
+        "warning",
+        "test",
+        "sent by 'sysagent alerts test'",
+        labels,
+        {"summary": f"Test notification from sysagent for channel {args.channel}"},
+        1.0,
+        0.5,
+        now,
+        None,
+        now,
+        settings.external_url,
+    )
+    resolved = dataclasses.replace(
+        firing, id=uuid.uuid4().hex, status="resolved", reason="resolved", ends_at=now + 1, created_at=now + 1
+    )
     queue = f"test:{args.channel}"
     with store.tx() as db:
         for n in (firing, resolved):
-            db.execute("INSERT INTO outbox (channel, notification, created, next_at) VALUES (?,?,?,?)",
-                       (queue, n.to_json(), now, now))
+            db.execute(
+                "INSERT INTO outbox (channel, notification, created, next_at) VALUES (?,?,?,?)",
+                (queue, n.to_json(), now, now),
+            )
     outbox = Outbox(store, {args.channel: channels[args.channel]}, prefix="test:")
     outbox.start()
     deadline = time.monotonic() + args.timeout
@@ -132,13 +150,19 @@ def cmd_history(args: argparse.Namespace) -> int:
         threshold = "" if r["threshold"] is None else f" threshold={r['threshold']:.4g}"
         why = f" ({r['why']})" if r["why"] else ""
         muted = " [muted]" if r["muted"] else ""
-        events.append((r["at"], f"{r['rule']} {labels} {r['old']} -> {r['new']} {r['reason']}{why}"
-                                f"{value}{threshold}{muted}"))
+        events.append(
+            (r["at"], f"{r['rule']} {labels} {r['old']} -> {r['new']} {r['reason']}{why}{value}{threshold}{muted}")
+        )
     for r in store.query(f"SELECT * FROM deliveries WHERE at >= ?{rule_sql} ORDER BY id", [since, *rule_args]):
         code = "" if r["code"] is None else f" code={r['code']}"
         error = f" error={r['error']}" if r["error"] else ""
-        events.append((r["at"], f"{r['rule']} {r['status']}/{r['reason']} -> {r['channel']}: {r['outcome']}"
-                                f" attempt={r['attempt']}{code}{error}"))
+        events.append(
+            (
+                r["at"],
+                f"{r['rule']} {r['status']}/{r['reason']} -> {r['channel']}: {r['outcome']}"
+                f" attempt={r['attempt']}{code}{error}",
+            )
+        )
     for at, text in sorted(events, key=lambda e: e[0]):
         print(f"{_when(at)}  {text}")
     return 0
@@ -169,8 +193,10 @@ def cmd_mutes(args: argparse.Namespace) -> int:
     now = time.time()
     for m in _store(args).mutes(None if args.all else now):
         state = "active" if m.active(now) else ("ended" if m.ends <= now else "scheduled")
-        print(f"{m.id}  {state:<9} {' '.join(str(x) for x in m.matchers)}  {_when(m.starts)} -> {_when(m.ends)}"
-              f"  by {m.creator}: {m.comment}")
+        print(
+            f"{m.id}  {state:<9} {' '.join(str(x) for x in m.matchers)}  {_when(m.starts)} -> {_when(m.ends)}"
+            f"  by {m.creator}: {m.comment}"
+        )
     return 0
 
 

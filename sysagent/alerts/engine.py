@@ -83,8 +83,11 @@ class Engine:
             policy.record_flip(a.st, now, self.cfg)
         is_muted = muted(self.mutes, {**a.labels, "severity": a.st.severity or a.st.notified}, now)
         decision = policy.decide(a.st, now, muted=is_muted, cfg=self.cfg)
-        note = self.notification(a, decision.status, decision.severity, decision.reason, decision.why, now) \
-            if decision else None
+        note = (
+            self.notification(a, decision.status, decision.severity, decision.reason, decision.why, now)
+            if decision
+            else None
+        )
         if t is None and note is None:
             return []
         return [Event(a, t, note, is_muted, state.history(a.st, t))]

@@ -32,22 +32,33 @@ PRUNE_ROWS = 1000
 
 def stale_rule(settings: AlertsSettings) -> Rule:
     """The built-in ``collector_stale`` rule: its value is how many intervals a collector has missed."""
-    return Rule(name="collector_stale", metric="", warning=Level(threshold=settings.stale.after_intervals),
-                annotations={"summary": "collector {{ labels.collector }} produced nothing for"
-                                        " {{ value | round }} of its intervals"})
+    return Rule(
+        name="collector_stale",
+        metric="",
+        warning=Level(threshold=settings.stale.after_intervals),
+        annotations={
+            "summary": "collector {{ labels.collector }} produced nothing for {{ value | round }} of its intervals"
+        },
+    )
 
 
 def policy_config(s: AlertsSettings) -> PolicyConfig:
     r = s.repeat_interval
-    return PolicyConfig(s.dedup_window, (("warning", r.warning), ("critical", r.critical), ("nodata", r.nodata)),
-                        s.flapping.transitions, s.flapping.window, s.flapping.stable_for)
+    return PolicyConfig(
+        s.dedup_window,
+        (("warning", r.warning), ("critical", r.critical), ("nodata", r.nodata)),
+        s.flapping.transitions,
+        s.flapping.window,
+        s.flapping.stable_for,
+    )
 
 
 class AlertEvaluator:
     """Sink-like: ``export``, ``force_flush``, ``shutdown``; ``collector`` exports alert states."""
 
-    def __init__(self, settings: AlertsSettings, state_dir: str, channels: Channels,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, settings: AlertsSettings, state_dir: str, channels: Channels, clock: Callable[[], float] = time.time
+    ) -> None:
         self.settings, self.channels, self.clock = settings, channels, clock
         rules = list(settings.effective_rules()) if settings.enabled else []
         if settings.enabled and settings.stale.enabled:

@@ -15,9 +15,12 @@ if TYPE_CHECKING:
     from sysagent.alerts.evaluator import AlertEvaluator
 
 STATE = gauge("sysagent.alert.state", "1", "Alert state per rule and series: 0 inactive, 1 pending, 2 firing")
-NOTIFICATIONS = counter("sysagent.alert.notifications", "{notification}",
-                        "Delivery attempts per channel and outcome (delivered, retry, rejected, expired, dropped)",
-                        integer=True)
+NOTIFICATIONS = counter(
+    "sysagent.alert.notifications",
+    "{notification}",
+    "Delivery attempts per channel and outcome (delivered, retry, rejected, expired, dropped)",
+    integer=True,
+)
 VALUES = {"inactive": 0.0, "pending": 1.0, "firing": 2.0}
 
 

@@ -39,8 +39,16 @@ log = logging.getLogger(__name__)
 class Worker(threading.Thread):
     """Delivers one queue through one channel."""
 
-    def __init__(self, store: Store, queue: str, name: str, channel: Channel, settings: ChannelSettings,
-                 counts: Counter[tuple[str, str]], clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        queue: str,
+        name: str,
+        channel: Channel,
+        settings: ChannelSettings,
+        counts: Counter[tuple[str, str]],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__(name=f"sysagent-alerts-{name}", daemon=True)
         self.store, self.queue, self.channel_name = store, queue, name
         self.channel, self.settings, self.counts, self.clock = channel, settings, counts, clock
@@ -62,8 +70,9 @@ class Worker(threading.Thread):
                 self.wakeup.clear()
 
     def disabled(self) -> str | None:
-        rows = self.store.query("SELECT disabled FROM channels WHERE name = ? AND target = ?",
-                                (self.channel_name, self.channel.target()))
+        rows = self.store.query(
+            "SELECT disabled FROM channels WHERE name = ? AND target = ?", (self.channel_name, self.channel.target())
+        )
         return str(rows[0]["disabled"]) if rows else None
 
     def step(self) -> float:
@@ -104,8 +113,10 @@ class Worker(threading.Thread):
         self._finish(rows, notes, result, now)
         if result.outcome == "rejected" and result.code == 404 and self.channel.disable_on_404:
             with self.store.tx() as db:
-                db.execute("INSERT OR REPLACE INTO channels VALUES (?,?,?)",
-                           (self.channel_name, self.channel.target(), "answered 404"))
+                db.execute(
+                    "INSERT OR REPLACE INTO channels VALUES (?,?,?)",
+                    (self.channel_name, self.channel.target(), "answered 404"),
+                )
             log.warning("alert channel %s answered 404: disabled", self.channel_name)
         return 0.0
 
@@ -120,25 +131,48 @@ class Worker(threading.Thread):
             return 0.0
         self._log(notes, result, now, attempts)
         with self.store.tx() as db:
-            db.executemany("UPDATE outbox SET attempts = ?, next_at = ? WHERE id = ?",
-                           [(attempts, now + delay, r["id"]) for r in rows])
+            db.executemany(
+                "UPDATE outbox SET attempts = ?, next_at = ? WHERE id = ?",
+                [(attempts, now + delay, r["id"]) for r in rows],
+            )
         log.warning("alert channel %s: %s, retrying in %.1fs", self.channel_name, result.error, delay)
         return min(delay, 3600.0)
 
     def _finish(self, rows: list[sqlite3.Row], notes: list[Notification], result: Delivery, now: float) -> None:
         self._log(notes, result, now, rows[0]["attempts"] + 1, remove=[r["id"] for r in rows])
         if result.outcome != "delivered":
-            log.warning("alert channel %s: notification %s %s (%s)", self.channel_name, notes[0].rule,
-                        result.outcome, result.error)
+            log.warning(
+                "alert channel %s: notification %s %s (%s)",
+                self.channel_name,
+                notes[0].rule,
+                result.outcome,
+                result.error,
+            )
 
-    def _log(self, notes: list[Notification], result: Delivery, now: float, attempt: int,
-             remove: list[int] | None = None) -> None:
+    def _log(
+        self, notes: list[Notification], result: Delivery, now: float, attempt: int, remove: list[int] | None = None
+    ) -> None:
         with self.store.tx() as db:
             db.executemany(
                 "INSERT INTO deliveries (at, channel, notification_id, fingerprint, rule, status, reason, outcome,"
                 " attempt, code, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [(now, self.channel_name, n.id, n.fingerprint, n.rule, n.status, n.reason, result.outcome, attempt,
-                  result.code, result.error) for n in notes])
+                [
+                    (
+                        now,
+                        self.channel_name,
+                        n.id,
+                        n.fingerprint,
+                        n.rule,
+                        n.status,
+                        n.reason,
+                        result.outcome,
+                        attempt,
+                        result.code,
+                        result.error,
+                    )
+                    for n in notes
+                ],
+            )
             if remove:
                 db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in remove])
         for _ in notes:
@@ -148,13 +182,19 @@ class Worker(threading.Thread):
 class Outbox:
     """The workers of all channels. ``prefix`` separates queues (the CLI's test uses its own)."""
 
-    def __init__(self, store: Store, channels: dict[str, tuple[Channel, ChannelSettings]],
-                 clock: Callable[[], float] = time.time, prefix: str = "") -> None:
+    def __init__(
+        self,
+        store: Store,
+        channels: dict[str, tuple[Channel, ChannelSettings]],
+        clock: Callable[[], float] = time.time,
+        prefix: str = "",
+    ) -> None:
         self.store = store
         self.prefix = prefix
         self.counts: Counter[tuple[str, str]] = Counter()
-        self.workers = {name: Worker(store, prefix + name, name, ch, st, self.counts, clock)
-                        for name, (ch, st) in channels.items()}
+        self.workers = {
+            name: Worker(store, prefix + name, name, ch, st, self.counts, clock) for name, (ch, st) in channels.items()
+        }
 
     def start(self) -> None:
         for w in self.workers.values():

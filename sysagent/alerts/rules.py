@@ -97,8 +97,10 @@ class Rule(PluginSettings):
         for sev, level in levels.items():
             if level.clear is not None and cmp(level.clear, level.threshold):
                 side = "above" if self.op.startswith(">") else "below"
-                raise ValueError(f"{sev}.clear: {level.clear} is on the wrong side of threshold {level.threshold}"
-                                 f" (must not be {side} it for op {self.op!r})")
+                raise ValueError(
+                    f"{sev}.clear: {level.clear} is on the wrong side of threshold {level.threshold}"
+                    f" (must not be {side} it for op {self.op!r})"
+                )
         if len(levels) == 2 and cmp(self.warning.threshold, self.critical.threshold):  # type: ignore[union-attr]
             raise ValueError("critical.threshold: must be beyond the warning threshold")
         for kind, table in (("labels", self.labels), ("annotations", self.annotations)):

@@ -139,8 +139,9 @@ def resolve(rule: Rule, st: AlertState, now: float, why: str) -> Transition:
     old, threshold = st.label, _threshold(rule, st.severity)
     st.state, st.clear_since, st.why = "inactive", None, why
     st.since.clear()
-    return Transition(now, old, "inactive", st.value, threshold, "resolved" if old.startswith("firing") else "cleared",
-                      why)
+    return Transition(
+        now, old, "inactive", st.value, threshold, "resolved" if old.startswith("firing") else "cleared", why
+    )
 
 
 def nodata_after(rule: Rule, st: AlertState) -> float:

@@ -99,27 +99,46 @@ class Store:
         with self.tx() as db:
             for e in events:
                 a = e.alert
-                db.execute("INSERT OR REPLACE INTO alerts VALUES (?,?,?,?,?)",
-                           (a.fingerprint, a.rule, json.dumps(a.labels), json.dumps(asdict(a.st)), now))
+                db.execute(
+                    "INSERT OR REPLACE INTO alerts VALUES (?,?,?,?,?)",
+                    (a.fingerprint, a.rule, json.dumps(a.labels), json.dumps(asdict(a.st)), now),
+                )
                 for t in e.history:
-                    db.execute("INSERT INTO transitions (at, fingerprint, rule, labels, old, new, value, threshold,"
-                               " reason, why, muted) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                               (t.at, a.fingerprint, a.rule, json.dumps(a.labels), t.old, t.new, t.value,
-                                t.threshold, t.reason, t.why, int(e.muted)))
+                    db.execute(
+                        "INSERT INTO transitions (at, fingerprint, rule, labels, old, new, value, threshold,"
+                        " reason, why, muted) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        (
+                            t.at,
+                            a.fingerprint,
+                            a.rule,
+                            json.dumps(a.labels),
+                            t.old,
+                            t.new,
+                            t.value,
+                            t.threshold,
+                            t.reason,
+                            t.why,
+                            int(e.muted),
+                        ),
+                    )
                     rows += 1
             queued = time.time()  # the outbox runs on real time, whatever clock evaluates the rules
             for channel, e in outbox:
                 assert e.notification is not None
-                db.execute("INSERT INTO outbox (channel, notification, created, next_at) VALUES (?,?,?,?)",
-                           (channel, e.notification.to_json(), queued, queued))
+                db.execute(
+                    "INSERT INTO outbox (channel, notification, created, next_at) VALUES (?,?,?,?)",
+                    (channel, e.notification.to_json(), queued, queued),
+                )
                 rows += 1
         return rows
 
     def save_states(self, alerts: Iterable[Alert], now: float) -> None:
         with self.tx() as db:
             for a in alerts:
-                db.execute("INSERT OR REPLACE INTO alerts VALUES (?,?,?,?,?)",
-                           (a.fingerprint, a.rule, json.dumps(a.labels), json.dumps(asdict(a.st)), now))
+                db.execute(
+                    "INSERT OR REPLACE INTO alerts VALUES (?,?,?,?,?)",
+                    (a.fingerprint, a.rule, json.dumps(a.labels), json.dumps(asdict(a.st)), now),
+                )
 
     def prune(self, retention: float, now: float) -> None:
         """Drop history older than the retention, and mutes that ended before it."""
@@ -132,8 +151,10 @@ class Store:
         if ends <= starts:
             raise ValueError("a mute must end after it starts")
         with self.tx() as db:
-            cur = db.execute("INSERT INTO mutes (matchers, starts, ends, creator, comment, created)"
-                             " VALUES (?,?,?,?,?,?)", (json.dumps(matchers), starts, ends, creator, comment, now))
+            cur = db.execute(
+                "INSERT INTO mutes (matchers, starts, ends, creator, comment, created) VALUES (?,?,?,?,?,?)",
+                (json.dumps(matchers), starts, ends, creator, comment, now),
+            )
             return int(cur.lastrowid or 0)
 
     def remove_mute(self, mute_id: int, now: float) -> bool:
@@ -144,7 +165,19 @@ class Store:
 
     def mutes(self, now: float | None = None) -> list[Mute]:
         """All mutes, or those not yet ended at ``now``."""
-        sql, args = ("SELECT * FROM mutes ORDER BY id", ()) if now is None else (
-            "SELECT * FROM mutes WHERE ends > ? ORDER BY id", (now,))
-        return [Mute(r["id"], tuple(parse_matcher(m) for m in json.loads(r["matchers"])), r["starts"], r["ends"],
-                     r["creator"], r["comment"]) for r in self.query(sql, args)]
+        sql, args = (
+            ("SELECT * FROM mutes ORDER BY id", ())
+            if now is None
+            else ("SELECT * FROM mutes WHERE ends > ? ORDER BY id", (now,))
+        )
+        return [
+            Mute(
+                r["id"],
+                tuple(parse_matcher(m) for m in json.loads(r["matchers"])),
+                r["starts"],
+                r["ends"],
+                r["creator"],
+                r["comment"],
+            )
+            for r in self.query(sql, args)
+        ]

@@ -38,8 +38,11 @@ class Clock:
 
 def notes(events: list[Event]) -> list[tuple[str, str, str]]:
     """(status, severity, reason) of each notification in these events."""
-    return [(e.notification.status, e.notification.severity, e.notification.reason)
-            for e in events if e.notification is not None]
+    return [
+        (e.notification.status, e.notification.severity, e.notification.reason)
+        for e in events
+        if e.notification is not None
+    ]
 
 
 def engine(*rules: Rule, **policy: Any) -> Engine:
@@ -49,14 +52,26 @@ def engine(*rules: Rule, **policy: Any) -> Engine:
 def note(status: str = "firing", severity: str = "critical", **changes: Any) -> Notification:
     """A fixed notification (disk_full on /var) for payload tests."""
     base = Notification(
-        id="n1", fingerprint="0123456789abcdef", rule="disk_full", status=status, severity=severity,
+        id="n1",
+        fingerprint="0123456789abcdef",
+        rule="disk_full",
+        status=status,
+        severity=severity,
         reason="first" if status == "firing" else "resolved",
         why="" if status == "firing" else "value 0.5 past clear threshold 0.88",
-        labels={"alertname": "disk_full", "host.name": "web1", "system.filesystem.mountpoint": "/var",
-                "severity": severity},
-        annotations={"summary": "/var is 93.0% full"}, value=0.93, threshold=0.9,
-        starts_at=1_700_000_000.0, ends_at=None if status == "firing" else 1_700_000_600.0,
-        created_at=1_700_000_000.0, external_url="http://web1:9464/",
+        labels={
+            "alertname": "disk_full",
+            "host.name": "web1",
+            "system.filesystem.mountpoint": "/var",
+            "severity": severity,
+        },
+        annotations={"summary": "/var is 93.0% full"},
+        value=0.93,
+        threshold=0.9,
+        starts_at=1_700_000_000.0,
+        ends_at=None if status == "firing" else 1_700_000_600.0,
+        created_at=1_700_000_000.0,
+        external_url="http://web1:9464/",
     )
     return dataclasses.replace(base, **changes)
 
@@ -66,8 +81,10 @@ def deliver(store: Store, channels: dict[str, Any], *queued: tuple[str, Notifica
     now = time.time()
     with store.tx() as db:
         for name, n in queued:
-            db.execute("INSERT INTO outbox (channel, notification, created, next_at) VALUES (?,?,?,?)",
-                       (name, n.to_json(), now, now))
+            db.execute(
+                "INSERT INTO outbox (channel, notification, created, next_at) VALUES (?,?,?,?)",
+                (name, n.to_json(), now, now),
+            )
     box = Outbox(store, channels)
     box.start()
     return box
@@ -75,8 +92,10 @@ def deliver(store: Store, channels: dict[str, Any], *queued: tuple[str, Notifica
 
 def deliveries(store: Store) -> list[tuple[str, str, str, int | None]]:
     """(channel, status, outcome, code) of each delivery attempt, in order."""
-    return [(r["channel"], r["status"], r["outcome"], r["code"])
-            for r in store.query("SELECT * FROM deliveries ORDER BY id")]
+    return [
+        (r["channel"], r["status"], r["outcome"], r["code"])
+        for r in store.query("SELECT * FROM deliveries ORDER BY id")
+    ]
 
 
 def wait_until(probe: Any, timeout: float = 10.0) -> None:

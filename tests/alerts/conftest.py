@@ -32,10 +32,16 @@ def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config.write_text("route:\n  receiver: none\n  group_wait: 1s\nreceivers:\n  - name: none\n")
     port, cluster = free_ports(2)
     proc = subprocess.Popen(
-        [ALERTMANAGER, f"--config.file={config}", f"--storage.path={folder / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}", f"--cluster.listen-address=127.0.0.1:{cluster}",
-         "--cluster.advertise-address=127.0.0.1:" + str(cluster)],
-        stdout=subprocess.DEVNULL, stderr=(folder / "log").open("w"),
+        [
+            ALERTMANAGER,
+            f"--config.file={config}",
+            f"--storage.path={folder / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            f"--cluster.listen-address=127.0.0.1:{cluster}",
+            "--cluster.advertise-address=127.0.0.1:" + str(cluster),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=(folder / "log").open("w"),
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -23,8 +23,10 @@ def am_alerts(url: str) -> list[dict[str, Any]]:
 
 def queue(store: Store, n: Any) -> None:
     with store.tx() as db:
-        db.execute("INSERT INTO outbox (channel, notification, created, next_at) VALUES (?,?,?,?)",
-                   ("am", n.to_json(), time.time(), time.time()))
+        db.execute(
+            "INSERT INTO outbox (channel, notification, created, next_at) VALUES (?,?,?,?)",
+            ("am", n.to_json(), time.time(), time.time()),
+        )
 
 
 def test_alert_listed_while_firing_and_resolved_after(tmp_path: Path, alertmanager: str) -> None:
@@ -38,8 +40,12 @@ def test_alert_listed_while_firing_and_resolved_after(tmp_path: Path, alertmanag
         wait_until(lambda: len(deliveries(store)) == 1)
         assert deliveries(store) == [("am", "firing", "delivered", 200)]
         (alert,) = am_alerts(alertmanager)
-        assert alert["labels"] == {"alertname": "disk_full", "host_name": "web1", "severity": "critical",
-                                   "system_filesystem_mountpoint": "/var"}
+        assert alert["labels"] == {
+            "alertname": "disk_full",
+            "host_name": "web1",
+            "severity": "critical",
+            "system_filesystem_mountpoint": "/var",
+        }
         assert alert["annotations"] == {"summary": "/var is 93.0% full"}
         assert alert["status"]["state"] == "active"
         assert alert["generatorURL"] == "http://web1:9464/"
@@ -53,8 +59,9 @@ def test_alert_listed_while_firing_and_resolved_after(tmp_path: Path, alertmanag
         box.wake()
         wait_until(lambda: [a["labels"]["severity"] for a in am_alerts(alertmanager)] == ["warning"], timeout=5)
 
-        resolved = note("resolved", severity="warning", starts_at=now - 60, ends_at=time.time(), fingerprint="f00d",
-                        id="am3")
+        resolved = note(
+            "resolved", severity="warning", starts_at=now - 60, ends_at=time.time(), fingerprint="f00d", id="am3"
+        )
         queue(store, resolved)
         box.wake()
         wait_until(lambda: len(deliveries(store)) == 3)

@@ -16,17 +16,21 @@ def test_discord_payload_shape(store: Store, recorder: Recorder) -> None:
     assert req.json == {
         "username": "sysagent",
         "allowed_mentions": {"parse": []},
-        "embeds": [{
-            "title": "[CRITICAL] disk_full (host.name=web1, system.filesystem.mountpoint=/var)",
-            "description": "/var is 93.0% full",
-            "color": 0xE01E5A,
-            "fields": [{"name": "Severity", "value": "critical", "inline": True},
-                       {"name": "Value", "value": "0.93", "inline": True},
-                       {"name": "Threshold", "value": "0.9", "inline": True},
-                       {"name": "Reason", "value": "first", "inline": True}],
-            "timestamp": "2023-11-14T22:13:20.000Z",
-            "footer": {"text": "sysagent · firing · 0123456789abcdef"},
-        }],
+        "embeds": [
+            {
+                "title": "[CRITICAL] disk_full (host.name=web1, system.filesystem.mountpoint=/var)",
+                "description": "/var is 93.0% full",
+                "color": 0xE01E5A,
+                "fields": [
+                    {"name": "Severity", "value": "critical", "inline": True},
+                    {"name": "Value", "value": "0.93", "inline": True},
+                    {"name": "Threshold", "value": "0.9", "inline": True},
+                    {"name": "Reason", "value": "first", "inline": True},
+                ],
+                "timestamp": "2023-11-14T22:13:20.000Z",
+                "footer": {"text": "sysagent · firing · 0123456789abcdef"},
+            }
+        ],
     }
 
 
@@ -44,14 +48,24 @@ def test_discord_splits_at_10_embeds_and_6000_chars_with_a_more_line(store: Stor
     assert (len(second["embeds"]), second["content"]) == (4, "+1 more")
     assert len(third["embeds"]) == 1 and "content" not in third
     for message in (first, second, third):
-        size = sum(len(e["title"]) + len(e["description"]) + len(e["footer"]["text"])
-                   + sum(len(f["name"]) + len(f["value"]) for f in e["fields"]) for e in message["embeds"])
+        size = sum(
+            len(e["title"])
+            + len(e["description"])
+            + len(e["footer"]["text"])
+            + sum(len(f["name"]) + len(f["value"]) for f in e["fields"])
+            for e in message["embeds"]
+        )
         assert size <= 6000
 
 
 def test_discord_429_retry_after_in_json_body(store: Store, recorder: Recorder) -> None:
-    recorder.answer(Answer(429, {"Content-Type": "application/json", "X-RateLimit-Remaining": "0"},
-                           b'{"message": "You are being rate limited.", "retry_after": 0.6, "global": false}'))
+    recorder.answer(
+        Answer(
+            429,
+            {"Content-Type": "application/json", "X-RateLimit-Remaining": "0"},
+            b'{"message": "You are being rate limited.", "retry_after": 0.6, "global": false}',
+        )
+    )
     box = deliver(store, {"d": discord(recorder.url)}, ("d", note()))
     try:
         recorder.wait(2)

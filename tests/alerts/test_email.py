@@ -60,21 +60,36 @@ def _tls(pki: Pki) -> ssl.SSLContext:
 def starttls_server(pki: Pki) -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
     (port,) = free_ports(1)
-    ctl = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=_tls(pki), require_starttls=True,
-                     authenticator=inbox.authenticate, auth_require_tls=True)
+    ctl = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=_tls(pki),
+        require_starttls=True,
+        authenticator=inbox.authenticate,
+        auth_require_tls=True,
+    )
     ctl.start()
     yield inbox, port
     ctl.stop()
 
 
 def settings(port: int, pki: Pki, **extra: Any) -> EmailSettings:
-    raw = {"type": "email", "host": "127.0.0.1", "port": port, "from": "sysagent@example.org",
-           "to": ["ops@example.org", "oncall@example.org"], "ca_file": str(pki.ca), "backoff_initial": 0.05}
+    raw = {
+        "type": "email",
+        "host": "127.0.0.1",
+        "port": port,
+        "from": "sysagent@example.org",
+        "to": ["ops@example.org", "oncall@example.org"],
+        "ca_file": str(pki.ca),
+        "backoff_initial": 0.05,
+    }
     return EmailSettings.model_validate({**raw, **extra})
 
 
-def test_starttls_auth_message_has_subject_text_and_html(tmp_path: Path, pki: Pki,
-                                                         starttls_server: tuple[Inbox, int]) -> None:
+def test_starttls_auth_message_has_subject_text_and_html(
+    tmp_path: Path, pki: Pki, starttls_server: tuple[Inbox, int]
+) -> None:
     inbox, port = starttls_server
     s = settings(port, pki, username="alerts", password="pa55")
     store = Store(str(tmp_path / "a.sqlite"))

@@ -26,15 +26,19 @@ RESOURCE = Resource((("host.name", "web1"),))
 
 
 def fs_batch(t: float, usage: dict[str, float], collector: str = "filesystem", prev: float = 0.0) -> Batch:
-    points = tuple(Point(tuple(sorted({"system.filesystem.mountpoint": mp, "system.filesystem.state": "used"}.items())),
-                         v) for mp, v in usage.items())
-    return Batch(Scope("sysagent.filesystem"), RESOURCE, int(t * 1e9), (MetricData(FS, points),),
-                 int(prev * 1e9), collector)
+    points = tuple(
+        Point(tuple(sorted({"system.filesystem.mountpoint": mp, "system.filesystem.state": "used"}.items())), v)
+        for mp, v in usage.items()
+    )
+    return Batch(
+        Scope("sysagent.filesystem"), RESOURCE, int(t * 1e9), (MetricData(FS, points),), int(prev * 1e9), collector
+    )
 
 
 def value_batch(t: float, value: float, prev: float = 0.0) -> Batch:
-    return Batch(Scope("test"), RESOURCE, int(t * 1e9), (MetricData(VALUE, (Point((), value),)),), int(prev * 1e9),
-                 "value")
+    return Batch(
+        Scope("test"), RESOURCE, int(t * 1e9), (MetricData(VALUE, (Point((), value),)),), int(prev * 1e9), "value"
+    )
 
 
 def make(state_dir: Path, url: str, clock: Clock, **alerts: Any) -> AlertEvaluator:
@@ -93,7 +97,9 @@ def test_pending_timer_and_notified_state_survive_a_restart(tmp_path: Path, reco
     assert ev.force_flush(5)
     ev.shutdown()
     assert [(r.json["status"], r.json["alerts"][0]["labels"]["alertname"]) for r in recorder.requests] == [
-        ("firing", "hot"), ("resolved", "hot")]
+        ("firing", "hot"),
+        ("resolved", "hot"),
+    ]
 
 
 def test_a_due_notification_survives_a_restart_in_the_outbox(tmp_path: Path, recorder: Recorder) -> None:
@@ -118,8 +124,14 @@ def test_mutes_hold_notifications_and_history_marks_muted(tmp_path: Path, record
     clock = Clock()
     ev = make(tmp_path, recorder.url, clock)
     try:
-        ev.store.add_mute(["alertname=disk_full", "system.filesystem.mountpoint=~/v.*"], clock(), clock() + 600,
-                          "me", "resizing /var", clock())
+        ev.store.add_mute(
+            ["alertname=disk_full", "system.filesystem.mountpoint=~/v.*"],
+            clock(),
+            clock() + 600,
+            "me",
+            "resizing /var",
+            clock(),
+        )
         ev.tick()
         ev.export(fs_batch(clock(), {"/var": 0.95, "/srv": 0.95}))
         recorder.wait(1)
@@ -150,32 +162,54 @@ def test_stale_collector_alert_and_state_metric(tmp_path: Path, recorder: Record
         alert = recorder.requests[0].json["alerts"][0]
         assert alert["labels"] == {"alertname": "collector_stale", "collector": "filesystem", "severity": "warning"}
         assert alert["annotations"]["summary"] == "collector filesystem produced nothing for 3 of its intervals"
-        states = {dict(o.attributes).get("collector", dict(o.attributes).get("system.filesystem.mountpoint")):
-                  (o.value, dict(o.attributes)["alert.severity"]) for o in obs if o.name == "sysagent.alert.state"}
+        states = {
+            dict(o.attributes).get("collector", dict(o.attributes).get("system.filesystem.mountpoint")): (
+                o.value,
+                dict(o.attributes)["alert.severity"],
+            )
+            for o in obs
+            if o.name == "sysagent.alert.state"
+        }
         assert states == {"filesystem": (2.0, "warning"), "/": (0.0, "none")}
         ev.export(fs_batch(clock.advance(1), {"/": 0.1}, prev=clock.now - 41))
         recorder.wait(2)
         assert recorder.requests[1].json["status"] == "resolved"
         wait_until(lambda: ("hook", "delivered") in ev.outbox.counts and ev.outbox.counts[("hook", "delivered")] == 2)
-        counts = {dict(o.attributes)["alert.outcome"]: o.value for o in ev.collector.collect()
-                  if o.name == "sysagent.alert.notifications"}
+        counts = {
+            dict(o.attributes)["alert.outcome"]: o.value
+            for o in ev.collector.collect()
+            if o.name == "sysagent.alert.notifications"
+        }
         assert counts == {"delivered": 2.0}
     finally:
         ev.shutdown()
 
 
-@pytest.mark.parametrize(("channels", "rules", "message"), [
-    ({"x": {"type": "pager"}}, [], "alerts.channels.x.type: unknown channel type 'pager'"),
-    ({"x": {"type": "slack"}}, [], "alerts.channels.x.url: Field required"),
-    ({"x": {"type": "slack", "url": "https://hooks.example/SECRET", "colour": 1}}, [],
-     "alerts.channels.x.colour: unknown key 'colour'"),
-    ({"x": {"type": "email", "host": "h", "from": "a@b", "to": [], "password": "SECRET"}}, [],
-     "alerts.channels.x.to: Tuple should have at least 1 item"),
-    ({}, [{"name": "r", "metric": "m", "warning": 1, "channels": ["nope"]}],
-     "alerts.rules: rule 'r': unknown channel 'nope'"),
-])
-def test_channel_errors_are_one_line_naming_channel_and_field(channels: dict[str, Any], rules: list[Any],
-                                                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("channels", "rules", "message"),
+    [
+        ({"x": {"type": "pager"}}, [], "alerts.channels.x.type: unknown channel type 'pager'"),
+        ({"x": {"type": "slack"}}, [], "alerts.channels.x.url: Field required"),
+        (
+            {"x": {"type": "slack", "url": "https://hooks.example/SECRET", "colour": 1}},
+            [],
+            "alerts.channels.x.colour: unknown key 'colour'",
+        ),
+        (
+            {"x": {"type": "email", "host": "h", "from": "a@b", "to": [], "password": "SECRET"}},
+            [],
+            "alerts.channels.x.to: Tuple should have at least 1 item",
+        ),
+        (
+            {},
+            [{"name": "r", "metric": "m", "warning": 1, "channels": ["nope"]}],
+            "alerts.rules: rule 'r': unknown channel 'nope'",
+        ),
+    ],
+)
+def test_channel_errors_are_one_line_naming_channel_and_field(
+    channels: dict[str, Any], rules: list[Any], message: str
+) -> None:
     with pytest.raises(ConfigError) as err:
         validated({"channels": channels, "rules": rules})
     assert str(err.value).startswith(f"cfg.yaml: {message}"), str(err.value)

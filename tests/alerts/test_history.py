@@ -14,8 +14,10 @@ HOT = [{"name": "hot", "metric": "test.value", "warning": {"threshold": 10, "for
 
 
 def transitions(ev: AlertEvaluator) -> list[tuple[float, str, str, float | None]]:
-    return [(r["at"], r["old"], r["new"], r["value"])
-            for r in ev.store.query("SELECT * FROM transitions WHERE rule = 'hot' ORDER BY id")]
+    return [
+        (r["at"], r["old"], r["new"], r["value"])
+        for r in ev.store.query("SELECT * FROM transitions WHERE rule = 'hot' ORDER BY id")
+    ]
 
 
 def crash(ev: AlertEvaluator) -> None:
@@ -40,8 +42,10 @@ def test_a_pending_series_that_flaps_on_fast_samples_writes_no_history(tmp_path:
             prev = clock.now
             clock.advance(30)
         recorder.wait(1)
-        assert transitions(ev) == [(began, "inactive", "pending", 12.0),
-                                   (began + 300, "pending", "firing:warning", 12.0)]
+        assert transitions(ev) == [
+            (began, "inactive", "pending", 12.0),
+            (began + 300, "pending", "firing:warning", 12.0),
+        ]
     finally:
         ev.shutdown()
 
@@ -60,8 +64,10 @@ def test_a_pending_timer_survives_a_crash_and_its_start_reaches_history(tmp_path
         ev.export(value_batch(clock.advance(30), 13, began + 270))
         (req,) = recorder.wait(1)
         assert (req.json["status"], req.json["alerts"][0]["labels"]["alertname"]) == ("firing", "hot")
-        assert transitions(ev) == [(began, "inactive", "pending", 11.0),
-                                   (began + 300, "pending", "firing:warning", 13.0)]
+        assert transitions(ev) == [
+            (began, "inactive", "pending", 11.0),
+            (began + 300, "pending", "firing:warning", 13.0),
+        ]
     finally:
         ev.shutdown()
 

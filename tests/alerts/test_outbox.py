@@ -24,8 +24,11 @@ def test_429_waits_for_retry_after_then_delivers_in_order(store: Store, recorder
     assert arrivals == ["*Status*\nfiring", "*Status*\nfiring", "*Status*\nresolved"]
     rows = store.query("SELECT at FROM deliveries ORDER BY id")
     assert rows[1]["at"] - rows[0]["at"] >= 0.95  # honoured Retry-After: 1
-    assert deliveries(store) == [("ops", "firing", "retry", 429), ("ops", "firing", "delivered", 200),
-                                 ("ops", "resolved", "delivered", 200)]
+    assert deliveries(store) == [
+        ("ops", "firing", "retry", 429),
+        ("ops", "firing", "delivered", 200),
+        ("ops", "resolved", "delivered", 200),
+    ]
 
 
 def test_5xx_is_retried_with_backoff_and_other_4xx_never(store: Store, recorder: Recorder) -> None:
@@ -36,8 +39,12 @@ def test_5xx_is_retried_with_backoff_and_other_4xx_never(store: Store, recorder:
         wait_until(lambda: len(deliveries(store)) == 4)
     finally:
         box.stop()
-    assert deliveries(store) == [("ops", "firing", "retry", 500), ("ops", "firing", "retry", 503),
-                                 ("ops", "firing", "delivered", 200), ("ops", "resolved", "rejected", 400)]
+    assert deliveries(store) == [
+        ("ops", "firing", "retry", 500),
+        ("ops", "firing", "retry", 503),
+        ("ops", "firing", "delivered", 200),
+        ("ops", "resolved", "rejected", 400),
+    ]
     assert store.query("SELECT COUNT(*) AS n FROM outbox")[0]["n"] == 0
 
 
@@ -60,8 +67,9 @@ def test_a_failing_channel_never_delays_another(store: Store, recorder: Recorder
     hold = threading.Event()
     recorder.answer(Answer(500, block=hold))
     try:
-        box = deliver(store, {"stuck": slack(recorder.url, timeout=30), "ok": slack(other.url)},
-                      ("stuck", note()), ("ok", note()))
+        box = deliver(
+            store, {"stuck": slack(recorder.url, timeout=30), "ok": slack(other.url)}, ("stuck", note()), ("ok", note())
+        )
         recorder.wait(1)
         other.wait(1)  # arrives while the first channel's request is still unanswered
         wait_until(lambda: [d[0] for d in deliveries(store)] == ["ok"])

@@ -13,8 +13,9 @@ from sysagent.alerts.policy import Decision, PolicyConfig
 from sysagent.alerts.rules import Rule
 
 WINDOW = 300.0
-SLOW = rule(warning={"threshold": 80, "clear": 75, "for": "1m"}, critical={"threshold": 95, "for": "30s"},
-            keep_firing_for="45s")
+SLOW = rule(
+    warning={"threshold": 80, "clear": 75, "for": "1m"}, critical={"threshold": 95, "for": "30s"}, keep_firing_for="45s"
+)
 FAST = rule(warning=80, critical=95)  # no for, no hysteresis: every value can change the state
 SERIES = (("host", "a"),)
 
@@ -27,8 +28,16 @@ step = st.tuples(
 
 def run(steps: list[tuple[float, float | None, float | None]], r: Rule) -> tuple[list[tuple[float, Event]], list[Mute]]:
     clock = Clock()
-    e = Engine([r], PolicyConfig(dedup_window=WINDOW, repeat=(("warning", 600.0), ("critical", 300.0)),
-                                    flap_transitions=4, flap_window=900, flap_stable_for=400))
+    e = Engine(
+        [r],
+        PolicyConfig(
+            dedup_window=WINDOW,
+            repeat=(("warning", 600.0), ("critical", 300.0)),
+            flap_transitions=4,
+            flap_window=900,
+            flap_stable_for=400,
+        ),
+    )
     out: list[tuple[float, Event]] = []
     for dt, value, mute_for in steps:
         now = clock.advance(dt)

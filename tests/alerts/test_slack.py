@@ -20,14 +20,17 @@ def test_slack_payload_shape(store: Store, recorder: Recorder) -> None:
         "text": f"{title}: /var is 93.0% full",
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": f":red_circle: *{title}*\n/var is 93.0% full"}},
-            {"type": "section", "fields": [
-                {"type": "mrkdwn", "text": "*Status*\nfiring"},
-                {"type": "mrkdwn", "text": "*Severity*\ncritical"},
-                {"type": "mrkdwn", "text": "*Value*\n0.93"},
-                {"type": "mrkdwn", "text": "*Threshold*\n0.9"},
-                {"type": "mrkdwn", "text": "*Reason*\nfirst"},
-                {"type": "mrkdwn", "text": "*Since*\n2023-11-14T22:13:20.000Z"},
-            ]},
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": "*Status*\nfiring"},
+                    {"type": "mrkdwn", "text": "*Severity*\ncritical"},
+                    {"type": "mrkdwn", "text": "*Value*\n0.93"},
+                    {"type": "mrkdwn", "text": "*Threshold*\n0.9"},
+                    {"type": "mrkdwn", "text": "*Reason*\nfirst"},
+                    {"type": "mrkdwn", "text": "*Since*\n2023-11-14T22:13:20.000Z"},
+                ],
+            },
             {"type": "context", "elements": [{"type": "mrkdwn", "text": "sysagent · fingerprint 0123456789abcdef"}]},
         ],
     }

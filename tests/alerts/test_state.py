@@ -141,8 +141,11 @@ def test_flapping_sends_one_notice_then_holds_until_stable() -> None:
     sent = []
     for i in range(8):
         sent += notes(e.observe(r, SERIES, 11 if i % 2 == 0 else 1, clock.advance(20)))
-    assert sent == [("firing", "warning", "first"), ("resolved", "warning", "resolved"),
-                    ("firing", "warning", "flapping")]
+    assert sent == [
+        ("firing", "warning", "first"),
+        ("resolved", "warning", "resolved"),
+        ("firing", "warning", "flapping"),
+    ]
     assert notes(e.tick(clock.advance(299))) == []
     assert notes(e.tick(clock.advance(1))) == [("resolved", "warning", "resolved")]  # stable: real state again
 

@@ -14,8 +14,11 @@ def test_retention_prunes_old_history_and_ended_mutes(tmp_path: Path) -> None:
     with store.tx() as db:
         for at in (1000.0, 5000.0):
             db.execute("INSERT INTO transitions (at, fingerprint, rule, labels) VALUES (?, 'f', 'r', '{}')", (at,))
-            db.execute("INSERT INTO deliveries (at, channel, notification_id, outcome, attempt)"
-                       " VALUES (?, 'c', 'n', 'delivered', 1)", (at,))
+            db.execute(
+                "INSERT INTO deliveries (at, channel, notification_id, outcome, attempt)"
+                " VALUES (?, 'c', 'n', 'delivered', 1)",
+                (at,),
+            )
     store.add_mute(["alertname=a"], 0.0, 1500.0, "me", "old", 0.0)
     store.add_mute(["alertname=b"], 0.0, 9000.0, "me", "current", 0.0)
     store.prune(retention=2000.0, now=6000.0)
@@ -30,7 +33,11 @@ def test_mutes_persist_across_connections_and_need_an_end(tmp_path: Path) -> Non
     other = Store(path)
     (m,) = other.mutes(150.0)
     assert (m.id, m.creator, m.comment, [str(x) for x in m.matchers]) == (
-        mute_id, "ann", "resize", ["alertname=disk_full", "mountpoint=~/var.*"])
+        mute_id,
+        "ann",
+        "resize",
+        ["alertname=disk_full", "mountpoint=~/var.*"],
+    )
     assert m.covers({"alertname": "disk_full", "mountpoint": "/var/lib"}, 150.0)
     assert not m.covers({"alertname": "disk_full", "mountpoint": "/home"}, 150.0)
     assert other.remove_mute(mute_id, 160.0) and other.mutes(170.0) == []

@@ -9,16 +9,26 @@ from sysagent.alerts.store import Store
 
 
 def test_webhook_default_body_is_alertmanager_v4(store: Store, recorder: Recorder) -> None:
-    settings = WebhookSettings.model_validate({"type": "webhook", "url": recorder.url + "/hook", "receiver": "ops",
-                                               "headers": {"Authorization": "Bearer s3cret"}})
+    settings = WebhookSettings.model_validate(
+        {
+            "type": "webhook",
+            "url": recorder.url + "/hook",
+            "receiver": "ops",
+            "headers": {"Authorization": "Bearer s3cret"},
+        }
+    )
     box = deliver(store, {"w": (WebhookChannel(settings), settings)}, ("w", note("resolved")))
     try:
         (req,) = recorder.wait(1)
     finally:
         box.stop()
     assert req.headers["Authorization"] == "Bearer s3cret"
-    labels = {"alertname": "disk_full", "host_name": "web1", "system_filesystem_mountpoint": "/var",
-              "severity": "critical"}
+    labels = {
+        "alertname": "disk_full",
+        "host_name": "web1",
+        "system_filesystem_mountpoint": "/var",
+        "severity": "critical",
+    }
     assert req.json == {
         "version": "4",
         "groupKey": '{}:{alertname="disk_full"}',
@@ -29,13 +39,15 @@ def test_webhook_default_body_is_alertmanager_v4(store: Store, recorder: Recorde
         "commonLabels": labels,
         "commonAnnotations": {"summary": "/var is 93.0% full"},
         "externalURL": "http://web1:9464/",
-        "alerts": [{
-            "status": "resolved",
-            "labels": labels,
-            "annotations": {"summary": "/var is 93.0% full"},
-            "startsAt": "2023-11-14T22:13:20.000Z",
-            "endsAt": "2023-11-14T22:23:20.000Z",
-            "generatorURL": "http://web1:9464/",
-            "fingerprint": "0123456789abcdef",
-        }],
+        "alerts": [
+            {
+                "status": "resolved",
+                "labels": labels,
+                "annotations": {"summary": "/var is 93.0% full"},
+                "startsAt": "2023-11-14T22:13:20.000Z",
+                "endsAt": "2023-11-14T22:23:20.000Z",
+                "generatorURL": "http://web1:9464/",
+                "fingerprint": "0123456789abcdef",
+            }
+        ],
     }

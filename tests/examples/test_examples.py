@@ -109,12 +109,19 @@ def test_installed_plugin_reads_the_host_root_it_is_given(subprocess_env: dict[s
     (root / "proc" / "sys" / "fs").mkdir(parents=True)
     (root / "proc" / "sys" / "fs" / "file-nr").write_text("4242\t0\t987654\n")
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(f"agent: {{host_root: {root}, state_dir: {tmp_path / 'st'}}}\n"
-                   "plugins: {disable: [cpu, load, memory, paging, filesystem, disk, network, connections, system]}\n")
+    cfg.write_text(
+        f"agent: {{host_root: {root}, state_dir: {tmp_path / 'st'}}}\n"
+        "plugins: {disable: [cpu, load, memory, paging, filesystem, disk, network, connections, system]}\n"
+    )
     env = dict(subprocess_env)
     env.pop("SYSAGENT_DISABLE_PLUGIN_AUTOLOAD", None)
-    snap = subprocess.run([sys.executable, "-m", "sysagent", "snapshot", "-c", str(cfg), "--format", "json"],
-                          env=env, capture_output=True, text=True, timeout=60)
+    snap = subprocess.run(
+        [sys.executable, "-m", "sysagent", "snapshot", "-c", str(cfg), "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert snap.returncode == 0, snap.stderr
     names = {m["name"]: m for m in json.loads(snap.stdout)["metrics"]}
     assert names["system.linux.file_handles.usage"]["points"][0]["value"] == 4242

@@ -23,8 +23,9 @@ from sysagent.registry import PluginContext
 class AlertmanagerChannel:
     disable_on_404 = False
 
-    def __init__(self, settings: AlertmanagerSettings, ctx: PluginContext | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, settings: AlertmanagerSettings, ctx: PluginContext | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.tick_interval = settings.resend_interval
@@ -64,8 +65,11 @@ class AlertmanagerChannel:
         """
         now = self.clock()
         with self._lock:
-            ended = [dataclasses.replace(n, status="resolved", ends_at=now) for key, n in self.active.items()
-                     if key[0] == note.fingerprint and key[1] != note.severity and n.status == "firing"]
+            ended = [
+                dataclasses.replace(n, status="resolved", ends_at=now)
+                for key, n in self.active.items()
+                if key[0] == note.fingerprint and key[1] != note.severity and n.status == "firing"
+            ]
         result = self._post([note, *ended])
         if result.outcome == "delivered":
             for n in (note, *ended):

@@ -72,15 +72,23 @@ def classify(code: int, headers: Mapping[str, str], body: bytes) -> Delivery:
     return Delivery("rejected", code, f"HTTP {code}", answer=answer)
 
 
-def post(url: str, body: bytes, timeout: float, content_type: str = "application/json",
-         headers: Mapping[str, str] | None = None) -> Delivery:
+def post(
+    url: str,
+    body: bytes,
+    timeout: float,
+    content_type: str = "application/json",
+    headers: Mapping[str, str] | None = None,
+) -> Delivery:
     """POST and classify; network errors and timeouts are retryable. Errors never contain the URL."""
     import urllib.error  # urllib.request loads ssl and email: only when a channel sends
     import urllib.request
 
-    req = urllib.request.Request(url, data=body, method="POST",
-                                 headers={"Content-Type": content_type, "User-Agent": "sysagent-alerts",
-                                          **(headers or {})})
+    req = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": content_type, "User-Agent": "sysagent-alerts", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return classify(resp.status, dict(resp.headers.items()), resp.read())

@@ -24,8 +24,14 @@ def fmt(v: float | None) -> str:
 
 
 def _rows(note: Notification) -> list[tuple[str, str]]:
-    rows = [("Status", note.status), ("Severity", note.severity), ("Value", fmt(note.value)),
-            ("Threshold", fmt(note.threshold)), ("Reason", note.reason_text), ("Since", rfc3339(note.starts_at))]
+    rows = [
+        ("Status", note.status),
+        ("Severity", note.severity),
+        ("Value", fmt(note.value)),
+        ("Threshold", fmt(note.threshold)),
+        ("Reason", note.reason_text),
+        ("Since", rfc3339(note.starts_at)),
+    ]
     return rows + [(k, v) for k, v in note.labels.items() if k not in ("alertname", "severity")]
 
 

@@ -97,8 +97,9 @@ def _run_config(args: argparse.Namespace) -> Any:
 def cmd_run(args: argparse.Namespace) -> int:
     from sysagent.agent import Agent
 
-    agent = Agent(_run_config(args))
-    _setup_logging(agent.config.agent.log_level)
+    cfg = _run_config(args)
+    _setup_logging(cfg.agent.log_level)  # before building: sinks log while they open (a damaged queue)
+    agent = Agent(cfg)
     logger = logging.getLogger("sysagent")
     wake = threading.Event()
     pending: list[int] = []

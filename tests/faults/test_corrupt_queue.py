@@ -31,7 +31,7 @@ from faults._promdata import samples, wait_complete
 from faults._truth import Comparison, Samples, count, expected
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-FILL_S = 10.0
+FILL_S = 20.0  # enough rows for three leaf and three overflow pages, one request per tick
 PAGE = 4096
 DAMAGED = re.compile(r"queue file (\S+) is damaged .*the (\d+) readable items \((\d+) points\)")
 

@@ -20,14 +20,16 @@ MACOS = sys.platform == "darwin"
 def load_psutil(ctx: PluginContext, fake: Any = None) -> Any:
     """The psutil module (or the test's fake of it), pointed at the host's /proc on Linux.
 
-    With ``agent.host_root`` set (the agent in a container), psutil's documented
-    ``PROCFS_PATH`` is set to ``{host_root}/proc`` so it reads the host's /proc.
+    psutil's documented ``PROCFS_PATH`` is process-wide: it is set to
+    ``{host_root}/proc`` every time (``/proc`` without a host root), so an agent
+    reads the /proc of its own host root, not whatever an earlier agent in the
+    same process (a reload, a test) set.
     """
     if fake is not None:
         return fake
     import psutil
 
-    if LINUX and ctx.host.root != "/":
+    if LINUX:
         psutil.PROCFS_PATH = ctx.host.proc
     return psutil
 

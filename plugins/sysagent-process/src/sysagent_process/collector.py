@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -86,8 +87,10 @@ class ProcessCollector:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if source is None:
-            if ctx.host.root != "/":
-                psutil.PROCFS_PATH = ctx.host.path("proc")  # psutil reads the host's /proc
+            if sys.platform.startswith("linux"):
+                # process-wide: set it every time (/proc without a host root), or an earlier
+                # agent's host root (a reload, a test) would stay in force
+                psutil.PROCFS_PATH = ctx.host.path("proc")
             source = psutil.process_iter
         self._source = source
         self._clock = clock

@@ -192,7 +192,9 @@ def validate_section(
 
 def error_from_validation(err: ValidationError, model: type[BaseModel], source: str, prefix: str = "") -> ConfigError:
     """One line from pydantic's first error, with a suggestion for unknown keys."""
-    first = err.errors()[0]
+    errors = err.errors()
+    # an unknown key first: a typo ('urll') is why its neighbour ('url') is missing
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = [str(p) for p in first["loc"]]
     field = ".".join([prefix, *loc] if prefix else loc)
     if first["type"] == "extra_forbidden":

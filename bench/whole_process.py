@@ -117,7 +117,7 @@ def hostmetrics(folder: Path, url: str, interval: float) -> Process:
 
 
 def sysagent_config(url: str, interval: float) -> dict[str, object]:
-    names = [n for n in default_agent().runners if n != "host"]
+    names = [n for n in default_agent().runners if n not in ("host", "alerts")]  # alerts: its plugin is off
     return {
         "agent": {"status": {"port": free_port()}, "log_level": "WARNING"},
         "collectors": {n: {"interval": interval} for n in names},

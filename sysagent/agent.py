@@ -148,7 +148,7 @@ class Agent:
             self._built.new_sinks.clear()
             self._built.new_collectors.clear()
             self.jobs = [Job(r, iv, to, self.dispatch, self.errors) for r, iv, to in self.runners.values()]
-            self._scheduler = Scheduler(self.jobs, self.errors)
+            self._scheduler = Scheduler(self.jobs, self.errors, on_tick_end=self.tick_ended)
             self._scheduler.start()
             self.started = True
             self.started_at = time.time()
@@ -187,6 +187,17 @@ class Agent:
                 self.errors.error(f"sink {name!r}", "failed", e)
         if self._status is not None:
             self._status.observe(batch)  # the live page's history; never blocks
+
+    def tick_ended(self) -> None:
+        """Every batch of a tick is dispatched: tell the sinks that have ``tick_end`` (optional, see Sink)."""
+        for name, sink in list(self.sinks.items()):
+            ender = getattr(sink, "tick_end", None)
+            if ender is None:
+                continue
+            try:
+                ender()
+            except Exception as e:
+                self.errors.error(f"sink {name!r}", "failed at the end of a tick", e)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop collecting, then flush and shut down every sink within ``timeout``."""

@@ -27,7 +27,13 @@ def _config_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Sub-commands sysagent defines itself: with one of them named, plugins' commands are not loaded
+#: (``sysagent run`` then imports nothing of a plugin it does not run, e.g. the alerts CLI).
+OWN_COMMANDS = frozenset({"run", "snapshot", "plugins", "config", "status"})
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; plugins' sub-commands only when ``argv`` does not name one of sysagent's own."""
     parser = argparse.ArgumentParser(prog="sysagent", description="A pluggable host-metrics agent that speaks OTLP.")
     parser.add_argument("--version", action="version", version=f"sysagent {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the traceback of a plugin's crash")
@@ -56,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sysagent import status
 
     status.add_cli(sub)
-    _plugin_commands(sub)
+    words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+    if not words or words[0] not in OWN_COMMANDS:
+        _plugin_commands(sub)
     return parser
 
 
@@ -201,7 +209,7 @@ def _setup_logging(level: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)

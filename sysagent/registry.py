@@ -45,6 +45,9 @@ class Sink(Protocol):
 
     ``export`` is called from collection threads and must not block for long:
     a sink that talks to the network queues the batch and sends it elsewhere.
+    Optional: ``tick_end()``, called from a collection thread once every batch
+    of a scheduler tick was exported (a sink that coalesces a tick's batches
+    writes them then); it must not block either.
     """
 
     def export(self, batch: Batch) -> ExportResult: ...

@@ -11,6 +11,10 @@ that has run longer than HANDOFF keeps the worker it is stuck in; the jobs
 queued behind it move to a fresh worker, so a slow or hanging collector delays
 the others by a fraction of a second, never by its timeout. A job that passes
 its timeout is counted and reported once.
+
+Whenever a worker has run everything handed to it (the end of a tick, or a slow
+job's late finish) it calls ``on_tick_end``: the agent tells its sinks, so one
+that coalesces a tick's batches writes them at once instead of waiting.
 """
 
 from __future__ import annotations
@@ -119,7 +123,8 @@ class Job:
 class _Worker:
     """A thread that runs the jobs handed to it, in order, until retired."""
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, on_idle: Callable[[], None] | None = None) -> None:
+        self._on_idle = on_idle
         self._queue: collections.deque[Job] = collections.deque()
         self._cond = threading.Condition()
         self.current: Job | None = None
@@ -149,6 +154,12 @@ class _Worker:
             finally:
                 with self._cond:
                     self.current = None
+                    drained = not self._queue
+            if drained and self._on_idle is not None:
+                try:
+                    self._on_idle()
+                except Exception:
+                    log.exception("scheduler: the end-of-tick callback failed")
 
     def retire(self) -> list[Job]:
         """Stop taking work; return the jobs it had not started."""
@@ -171,8 +182,15 @@ def next_aligned(now: float, interval: float) -> float:
 class Scheduler:
     """Wakes at due times and hands ticks to the worker. Start once, stop once."""
 
-    def __init__(self, jobs: list[Job], errors: ErrorLog | None = None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        jobs: list[Job],
+        errors: ErrorLog | None = None,
+        clock: Callable[[], float] = time.time,
+        on_tick_end: Callable[[], None] | None = None,
+    ) -> None:
         self.jobs = jobs
+        self._on_tick_end = on_tick_end
         self._errors = errors or ErrorLog(log)
         self._clock = clock
         self._stop = threading.Event()
@@ -183,7 +201,7 @@ class Scheduler:
 
     def _new_worker(self) -> _Worker:
         self._workers += 1
-        return _Worker(self._workers)
+        return _Worker(self._workers, self._on_tick_end)
 
     def start(self, *, immediately: bool = True) -> None:
         """Start ticking. With ``immediately``, every job runs once now (priming rates)."""

@@ -131,3 +131,18 @@ def test_a_collector_can_be_turned_off_by_its_section() -> None:
         assert "load" not in agent.runners and "memory" in agent.runners
     finally:
         agent.discard()
+
+
+def test_sinks_hear_each_tick_end_after_its_batches(tmp_path: Path) -> None:
+    sinkplug.SINKS.clear()
+    agent = make(tmp_path, collectors={"counting": {"interval": "0.2s", "step": 1}})
+    sink = sinkplug.SINKS[0]
+    seen: list[int] = []  # batches the sink had when each tick ended
+    sink.tick_end = lambda: seen.append(len(sink.batches))  # type: ignore[attr-defined]
+    with agent:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(seen) < 4:
+            time.sleep(0.05)
+    assert len(seen) >= 4
+    # one collector: each tick end comes after that tick's batch, once per tick
+    assert seen[:4] == [1, 2, 3, 4]

@@ -173,3 +173,17 @@ def test_snapshot_with_the_psutil_backend(subprocess_env: dict[str, str], tmp_pa
     assert {"system.cpu.time", "system.memory.usage", "system.filesystem.usage", "system.process.count"} <= names
     # what only the procfs backend reports on Linux: proof that psutil's collectors ran
     assert not names & {"system.memory.linux.slab.usage", "system.paging.faults", "system.process.created"}
+
+
+def test_own_commands_do_not_load_plugins_commands() -> None:
+    code = (
+        "import sys; from sysagent.cli import build_parser; build_parser([sys.argv[1], '-c', 'x.yaml']); "
+        "print('sysagent.alerts.cli' in sys.modules)"
+    )
+    env = {**os.environ, "SYSAGENT_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    loaded = {
+        cmd: subprocess.run([sys.executable, "-c", code, cmd], capture_output=True, text=True, env=env, check=True)
+        for cmd in ("run", "alerts")
+    }
+    assert loaded["run"].stdout.strip() == "False"  # `sysagent run` never imports the alerts CLI
+    assert loaded["alerts"].stdout.strip() == "True"  # a plugin's command still parses

@@ -5,7 +5,9 @@ ssl and the email package (about 6 MB) for a handful of GET endpoints. Each
 connection gets a thread, up to ``max_connections``; beyond that a request is
 answered 503 at once. Every response closes its connection, except streams
 (Server-Sent Events), which are cut when the server closes. Requests are never
-logged, so an ``Authorization`` header never reaches a log.
+logged, so an ``Authorization`` header never reaches a log. The accept loop
+sleeps in select() until a connection or ``close`` arrives (a socketpair wakes
+it): an idle server costs no wake-ups, unlike ``serve_forever``'s polling.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import contextlib
 import hmac
 import json
 import logging
+import selectors
 import socket
 import socketserver
 import threading
@@ -68,6 +71,10 @@ class _TCPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
             return
         super().process_request(request, client_address)
 
+    def accept_one(self) -> None:
+        """Accept and dispatch one ready connection (what ``serve_forever`` does per wake)."""
+        self._handle_request_noblock()  # type: ignore[attr-defined]
+
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
@@ -110,8 +117,20 @@ class Server:
         self._server = _TCPServer((host, port), Handler, max_connections, family)
         self.host = host
         self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.2,), name=name, daemon=True)
+        self._closing = False
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
+
+    def _serve(self) -> None:
+        """Accept until ``close``: blocks in select() with no timeout, woken by the socketpair."""
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._server, selectors.EVENT_READ)
+            sel.register(self._wake_r, selectors.EVENT_READ)
+            while not self._closing:
+                for key, _ in sel.select():
+                    if key.fileobj is self._server and not self._closing:
+                        self._server.accept_one()
 
     @property
     def url(self) -> str:
@@ -188,11 +207,15 @@ class Server:
 
     def close(self) -> None:
         """Stop accepting, cut open streams, close the port."""
-        self._server.shutdown()
+        self._closing = True
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
+        self._thread.join(5)
         with self._lock:
             streams = list(self._streams)
         for conn in streams:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
         self._server.server_close()
-        self._thread.join(5)
+        self._wake_r.close()
+        self._wake_w.close()

@@ -6,9 +6,12 @@ writer thread takes everything pending, encodes it as one request (one
 ResourceMetrics per resource, one ScopeMetrics per plugin) of at most
 ``max_bytes`` (more requests only when that bound needs them), puts it, and wakes
 the sender. With the collectors of a tick finishing together, that is one disk
-commit and one request per tick instead of one per collector: the writer waits
-``linger`` for the rest of the tick. If the disk stalls for long, the list is
-bounded: the oldest batches are dropped and counted.
+commit and one request per tick instead of one per collector. Once the
+scheduler has called ``tick_end`` (every batch of a tick handed over), the
+writer sleeps until the next ``tick_end`` and writes then: one wake-up per tick.
+Without it (batches offered outside the scheduler), the writer wakes on the
+first batch and waits ``linger`` for the rest. If the disk stalls for long, the
+list is bounded: the oldest batches are dropped and counted.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from sysagent.model import Batch
 from sysagent.otlp.encode import Encoded
 
 log = logging.getLogger("sysagent.otlp")
+#: Pending batches that wake the writer even between tick ends.
+_WAKE_BACKLOG = 1000
 
 
 class _Queue(Protocol):
@@ -47,6 +52,8 @@ class Handoff:
         self._max_pending = max_pending
         self._cond = threading.Condition()
         self._busy = self._urgent = self._stopping = False
+        #: Set by the first ``tick_end``: from then on the writer waits for ticks' ends, not ``linger``.
+        self._ticked = False
         self.dropped_points = 0
         self._thread = threading.Thread(target=self._run, name="sysagent-otlp-handoff", daemon=True)
         self._thread.start()
@@ -62,7 +69,17 @@ class Handoff:
                     log.warning("otlp: the disk queue is not keeping up; dropping the oldest batches")
                 self.dropped_points += lost
             self._pending.append(batch)
-            if len(self._pending) == 1:
+            # With tick ends signalled, tick_end wakes the writer; a backlog that far
+            # past a tick's worth wakes it anyway.
+            if (len(self._pending) == 1 and not self._ticked) or len(self._pending) == _WAKE_BACKLOG:
+                self._cond.notify()
+
+    def tick_end(self) -> None:
+        """Every batch of this tick was offered: write them now, without lingering."""
+        with self._cond:
+            self._ticked = True
+            if self._pending:
+                self._urgent = True
                 self._cond.notify()
 
     def flush(self, timeout: float) -> bool:
@@ -86,7 +103,8 @@ class Handoff:
                 if not self._pending and self._stopping:
                     return
                 # Let the other collectors of this tick finish: one commit for all of them.
-                self._cond.wait_for(lambda: self._stopping or self._urgent, self._linger)
+                if not self._urgent:
+                    self._cond.wait_for(lambda: self._stopping or self._urgent, self._linger)
                 items = list(self._pending)
                 self._pending.clear()
                 self._urgent = False

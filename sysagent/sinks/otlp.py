@@ -98,6 +98,12 @@ class OtlpSink:
         self.handoff.offer(batch)
         return ExportResult.SUCCESS
 
+    def tick_end(self) -> None:
+        """The scheduler's tick is dispatched: the handoff writes it now (see :mod:`sysagent.otlp.handoff`)."""
+        handoff = self._handoff
+        if handoff is not None:
+            handoff.tick_end()
+
     def _encode(self, batches: list[Batch]) -> list[Encoded]:
         try:
             return encode_bounded(self.encoder, batches, self.settings.queue.max_batch_bytes)

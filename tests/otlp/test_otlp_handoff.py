@@ -72,3 +72,45 @@ def test_a_stalled_disk_never_blocks_offer_and_the_oldest_are_dropped(tmp_path: 
     assert h.flush(5.0)
     assert sum(disk.puts) == 1 + 30
     h.close(5.0)
+
+
+def test_after_a_tick_end_the_writer_waits_for_the_next_one_not_the_linger(tmp_path: Path) -> None:
+    disk = StalledDisk(tmp_path / "q.sqlite")
+    disk.release.set()
+    h = Handoff(disk, lambda: None, encode, linger=0.05)
+    h.tick_end()  # the scheduler signals ticks from now on
+    h.offer(batch("cpu", 2))
+    h.offer(batch("memory", 3))
+    time.sleep(0.3)  # six lingers: without the signal the writer would have written by now
+    assert disk.puts == []
+    start = time.monotonic()
+    h.tick_end()
+    deadline = start + 5
+    while not disk.puts and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert disk.puts == [5]  # the tick's batches, in one put
+    assert time.monotonic() - start < 0.04  # at once, not after a linger
+    h.close(5.0)
+
+
+def test_without_tick_ends_the_writer_lingers_then_writes(tmp_path: Path) -> None:
+    disk = StalledDisk(tmp_path / "q.sqlite")
+    disk.release.set()
+    h = Handoff(disk, lambda: None, encode, linger=0.05)
+    h.offer(batch("cpu", 2))
+    h.offer(batch("memory", 3))
+    deadline = time.monotonic() + 5
+    while not disk.puts and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert disk.puts == [5]
+    h.close(5.0)
+
+
+def test_close_writes_what_waits_for_a_tick_end(tmp_path: Path) -> None:
+    disk = StalledDisk(tmp_path / "q.sqlite")
+    disk.release.set()
+    h = Handoff(disk, lambda: None, encode, linger=0.05)
+    h.tick_end()
+    h.offer(batch("cpu", 4))
+    h.close(5.0)
+    assert disk.puts == [4]

@@ -16,6 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 StatvfsFn = Callable[[str], os.statvfs_result]
 log = logging.getLogger("sysagent.collectors.filesystem")
@@ -120,3 +121,32 @@ class StatvfsPool:
         if self._inbox is not None:
             self._inbox.put(None)
             self._inbox = None
+
+
+def space_observations(st: Sequence[int], attrs: Sequence[Any], limit: bool) -> list[tuple[str, float, Any]]:
+    """The observations of one mount's statvfs result, the same for both backends.
+
+    ``attrs`` are the attribute keys of (used, free, reserved, limit, inodes used,
+    inodes free); ``limit`` also reports ``system.filesystem.limit`` (opt-in).
+    Nothing for a filesystem of no blocks.
+    """
+    _bsize, size, blocks, bfree, bavail, files, ffree = st[:7]
+    if blocks == 0:
+        return []
+    used_a, free_a, reserved_a, limit_a, inodes_used_a, inodes_free_a = attrs
+    total = blocks * size
+    used, free, reserved = (blocks - bfree) * size, bavail * size, (bfree - bavail) * size
+    out: list[tuple[str, float, Any]] = [
+        ("system.filesystem.usage", used, used_a),
+        ("system.filesystem.usage", free, free_a),
+        ("system.filesystem.usage", reserved, reserved_a),
+        ("system.filesystem.utilization", used / total, used_a),
+        ("system.filesystem.utilization", free / total, free_a),
+        ("system.filesystem.utilization", reserved / total, reserved_a),
+    ]
+    if limit:
+        out.append(("system.filesystem.limit", total, limit_a))
+    if files > 0:
+        out.append(("system.filesystem.inodes.usage", files - ffree, inodes_used_a))
+        out.append(("system.filesystem.inodes.usage", ffree, inodes_free_a))
+    return out

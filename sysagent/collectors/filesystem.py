@@ -40,7 +40,7 @@ from ._procfs import Obs, unescape
 from ._settings import DEFAULT_EXCLUDE_MOUNTPOINTS, DEFAULT_EXCLUDE_TYPES, LOCAL_TYPES, FilesystemSettings
 from ._specs import FS_INODES, FS_LIMIT, FS_USAGE, FS_UTILIZATION, filesystem_attrs
 from ._specs import FsAttrs as _Attrs
-from ._statvfs import StatvfsFn, StatvfsPool
+from ._statvfs import StatvfsFn, StatvfsPool, space_observations
 
 __all__ = ["DEFAULT_EXCLUDE_MOUNTPOINTS", "DEFAULT_EXCLUDE_TYPES", "LOCAL_TYPES", "FilesystemCollector",
            "FilesystemSettings"]  # fmt: skip
@@ -126,27 +126,7 @@ class FilesystemCollector:
                     st = direct(path)
                 except OSError:
                     continue
-            _bsize, size, blocks, bfree, bavail, files, ffree = st[:7]
-            if blocks == 0:
-                continue
-            used_a, free_a, reserved_a, limit_a, inodes_used_a, inodes_free_a = attrs
-            limit = blocks * size
-            used = (blocks - bfree) * size
-            free = bavail * size
-            reserved = (bfree - bavail) * size
-            out += (
-                ("system.filesystem.usage", used, used_a),
-                ("system.filesystem.usage", free, free_a),
-                ("system.filesystem.usage", reserved, reserved_a),
-                ("system.filesystem.utilization", used / limit, used_a),
-                ("system.filesystem.utilization", free / limit, free_a),
-                ("system.filesystem.utilization", reserved / limit, reserved_a),
-            )
-            if self._limit:
-                out.append(("system.filesystem.limit", limit, limit_a))
-            if files > 0:
-                out.append(("system.filesystem.inodes.usage", files - ffree, inodes_used_a))
-                out.append(("system.filesystem.inodes.usage", ffree, inodes_free_a))
+            out += space_observations(st, attrs, self._limit)
         return out
 
     def close(self) -> None:

@@ -23,7 +23,7 @@ from sysagent.registry import PluginContext
 from .._mounts import is_runtime_mount
 from .._settings import LOCAL_TYPES, FilesystemSettings
 from .._specs import FS_INODES, FS_LIMIT, FS_USAGE, FS_UTILIZATION, FsAttrs, filesystem_attrs
-from .._statvfs import StatvfsFn, StatvfsPool
+from .._statvfs import StatvfsFn, StatvfsPool, space_observations
 from ._common import WINDOWS, Obs, load_psutil
 
 
@@ -100,25 +100,7 @@ class Collector:
                     st = self._direct(path)
                 except OSError:
                     continue
-            _bsize, size, blocks, bfree, bavail, files, ffree = st[:7]
-            if blocks == 0:
-                continue
-            used_a, free_a, reserved_a, limit_a, inodes_used_a, inodes_free_a = attrs
-            limit = blocks * size
-            used, free, reserved = (blocks - bfree) * size, bavail * size, (bfree - bavail) * size
-            out += (
-                ("system.filesystem.usage", used, used_a),
-                ("system.filesystem.usage", free, free_a),
-                ("system.filesystem.usage", reserved, reserved_a),
-                ("system.filesystem.utilization", used / limit, used_a),
-                ("system.filesystem.utilization", free / limit, free_a),
-                ("system.filesystem.utilization", reserved / limit, reserved_a),
-            )
-            if self.settings.limit:
-                out.append(("system.filesystem.limit", limit, limit_a))
-            if files > 0:
-                out.append(("system.filesystem.inodes.usage", files - ffree, inodes_used_a))
-                out.append(("system.filesystem.inodes.usage", ffree, inodes_free_a))
+            out += space_observations(st, attrs, self.settings.limit)
         return out
 
     def close(self) -> None:

@@ -17,14 +17,12 @@ KIND = {"gauge": "gauge", "updowncounter": "updowncounter", "counter": "counter"
 
 
 def model_dir() -> Path:
-    """``shared/semconv-v1.44.0/model`` beside the repository (or $SYSAGENT_SEMCONV_DIR)."""
+    """The conventions' model YAML that sysagent vendors (v1.44.0), or $SYSAGENT_SEMCONV_DIR's."""
     if os.environ.get("SYSAGENT_SEMCONV_DIR"):
         return Path(os.environ["SYSAGENT_SEMCONV_DIR"]) / "model"
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "semconv-v1.44.0" / "model"
-        if candidate.is_dir():
-            return candidate
-    raise AssertionError("semantic conventions model not found (shared/semconv-v1.44.0 beside the repository)")
+    import sysagent.semconv
+
+    return Path(sysagent.semconv.__file__).parent / "vendor" / "model"
 
 
 def documents() -> Iterator[dict[str, Any]]:

@@ -83,20 +83,26 @@ def _tolerances(total_memory: int) -> dict[str, tuple[str, Callable[[AttrKey, fl
     }
 
 
-def collect(backend: str) -> dict[str, dict[AttrKey, float]]:
-    ctx = PluginContext(
-        config=config.from_dict({"agent": {"backend": backend}}), host=HostFS("/"), resource=Resource(), state_dir="/x"
-    )
-    out: dict[str, dict[AttrKey, float]] = {}
+def collect_both() -> tuple[dict[str, dict[AttrKey, float]], dict[str, dict[AttrKey, float]]]:
+    """Each collector on procfs, then at once on psutil (so little changes between the two reads)."""
+    out: dict[str, dict[str, dict[AttrKey, float]]] = {"procfs": {}, "psutil": {}}
     for name, entry in registry().collectors().items():
-        collector = entry.factory(entry.settings.model_validate(SETTINGS.get(name, {})), ctx)
-        try:
-            batch = CollectorRunner(name, collector, Scope(name), Resource()).run()
-        finally:
-            getattr(collector, "close", lambda: None)()
-        for m in batch.metrics:
-            out[m.spec.name] = {p.attributes: p.value for p in m.points}
-    return out
+        settings = entry.settings.model_validate(SETTINGS.get(name, {}))
+        for backend in ("procfs", "psutil"):
+            ctx = PluginContext(
+                config=config.from_dict({"agent": {"backend": backend}}),
+                host=HostFS("/"),
+                resource=Resource(),
+                state_dir="/nonexistent",
+            )
+            collector = entry.factory(settings, ctx)
+            try:
+                batch = CollectorRunner(name, collector, Scope(name), Resource()).run()
+            finally:
+                getattr(collector, "close", lambda: None)()
+            for m in batch.metrics:
+                out[backend][m.spec.name] = {p.attributes: p.value for p in m.points}
+    return out["procfs"], out["psutil"]
 
 
 def _align(procfs: dict[str, dict[AttrKey, float]], psutil: dict[str, dict[AttrKey, float]]) -> None:
@@ -120,8 +126,7 @@ def _align(procfs: dict[str, dict[AttrKey, float]], psutil: dict[str, dict[AttrK
 
 
 def test_procfs_and_psutil_agree_on_this_host() -> None:
-    procfs = collect("procfs")
-    psutil = collect("psutil")
+    procfs, psutil = collect_both()
     _align(procfs, psutil)
     tolerances = _tolerances(meminfo("MemTotal"))
     rows, failures = [], []

@@ -8,6 +8,7 @@ OCIDs skip it.
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -34,20 +35,25 @@ def from_settings(settings: OciSettings) -> Instance | None:
     return None
 
 
-def fetch(metadata_url: str, timeout: float = 2.0) -> Instance:
-    """Ask the instance metadata service who we are."""
+def fetch(metadata_url: str, timeout: float = 2.0, attempts: int = 2) -> Instance:
+    """Ask the instance metadata service who we are (a dropped connection is tried once more)."""
     url = metadata_url.rstrip("/") + "/instance/"
     request = urllib.request.Request(url, headers={"Authorization": "Bearer Oracle"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            doc = json.loads(response.read())
-    except urllib.error.HTTPError as e:
-        raise MetadataError(f"instance metadata at {url}: HTTP {e.code}") from None
-    except (urllib.error.URLError, OSError) as e:
-        reason = getattr(e, "reason", e)
-        raise MetadataError(f"instance metadata at {url} unreachable ({reason})") from None
-    except ValueError:
-        raise MetadataError(f"instance metadata at {url}: not JSON") from None
+    for attempt in range(attempts):
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                doc = json.loads(response.read())
+            break
+        except urllib.error.HTTPError as e:
+            raise MetadataError(f"instance metadata at {url}: HTTP {e.code}") from None
+        except (urllib.error.URLError, OSError) as e:
+            if attempt + 1 < attempts:
+                time.sleep(0.2)
+                continue
+            reason = getattr(e, "reason", e)
+            raise MetadataError(f"instance metadata at {url} unreachable ({reason})") from None
+        except ValueError:
+            raise MetadataError(f"instance metadata at {url}: not JSON") from None
     try:
         return Instance(
             str(doc["id"]),

@@ -106,10 +106,20 @@ class AgentStats:
         return self.taken_at - self.started_at if self.started_at else 0.0
 
 
+#: Per sink object: (the sink, CountsExports, HasBoundedQueue). A runtime-checkable
+#: Protocol's isinstance walks its members every time; the self-metrics ask every tick.
+_KINDS: dict[int, tuple[object, bool, bool]] = {}
+
+
 def sink_view(name: str, sink: object) -> SinkView:
     """The typed view of one sink."""
-    stats = sink.stats() if isinstance(sink, CountsExports) else None
-    bound = sink.queue.max_bytes if isinstance(sink, HasBoundedQueue) else None
+    known = _KINDS.get(id(sink))
+    if known is None or known[0] is not sink:
+        if len(_KINDS) >= 256:  # sinks replaced by many reloads
+            _KINDS.clear()
+        known = _KINDS[id(sink)] = (sink, isinstance(sink, CountsExports), isinstance(sink, HasBoundedQueue))
+    stats = sink.stats() if known[1] else None  # type: ignore[attr-defined]
+    bound = sink.queue.max_bytes if known[2] else None  # type: ignore[attr-defined]
     return SinkView(name, stats, bound or None)
 
 

@@ -106,13 +106,17 @@ class DurableQueue:
                 return
             expired: list[_Victim] = []
             full: list[_Victim] = []
+            # Only items queued before this one can have expired: none waiting (the sender
+            # keeps up), no query. Acknowledged rows are not waiting, whatever their age.
+            waiting = self._items > 0
             with self._transaction():
                 self._delete_acked()
                 cur = self._conn.execute(
                     "INSERT INTO items (topic, created_ns, points, size, payload, crc) VALUES (?, ?, ?, ?, ?, ?)",
                     (self.topic, created_ns, points, size, payload, checksum(payload)),
                 )
-                expired = self._expired()
+                if waiting:
+                    expired = self._expired()
                 excess = self._bytes + size - sum(v[1] for v in expired) - self._max_bytes
                 if excess > 0:
                     full = self._oldest(excess, skip={v[0] for v in expired} | {cur.lastrowid or 0})
@@ -286,6 +290,8 @@ class DurableQueue:
                 self._drops.end_episodes()
 
     def _oldest_ns(self) -> int | None:
+        if not self._items:  # every row left (if any) is acknowledged
+            return None
         if self._acked:  # the oldest rows are acknowledged ones waiting for the next put to delete them
             row = self._conn.execute(
                 f"SELECT MIN(created_ns) FROM items WHERE topic = ? AND id NOT IN ({','.join('?' * len(self._acked))})",

@@ -94,6 +94,8 @@ def resolve(settings: OtlpSettings, environ: Mapping[str, str] | None = None) ->
     headers = parse_headers(pick("HEADERS") or "")
     for name, ref in settings.headers.items():
         headers[name] = _header_value(name, ref, env)
+    for name, text in headers.items():
+        _check_header(name, text)
 
     return Endpoint(
         protocol=protocol,
@@ -161,6 +163,19 @@ def _header_value(name: str, value: str | EnvRef | FileRef, env: Mapping[str, st
     if "\r" in text or "\n" in text:
         raise ConfigError("value must be one line", field=where)
     return text
+
+
+def _check_header(name: str, text: str) -> None:
+    """A header must be one line of Latin-1 on the wire; the value is never echoed (it may be a token)."""
+    where = f"{_FIELD}.headers.{name}"
+    if not name or any(c in name for c in "\r\n\0:") or not name.isascii() or name != name.strip():
+        raise ConfigError("not a valid header name", field=where)
+    if any(c in text for c in "\r\n\0"):
+        raise ConfigError("value must be one line", field=where)
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ConfigError("value must be Latin-1 text (percent-encode other characters)", field=where) from None
 
 
 def _flag(text: str | None) -> bool:

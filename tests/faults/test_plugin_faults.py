@@ -70,9 +70,13 @@ def test_faulty_collectors_are_isolated_and_counted(gateway: Gateway, tmp_path: 
         assert c["hanger"]["runs"] == 0 and c["hanger"]["timeouts"] == 1, c["hanger"]
         assert c["hanger"]["skipped"] >= RUN_S - 3, c["hanger"]
         for name in ("memory", "load", "stuckfs", "sysagent"):
-            # not one tick missed, from the first collection on, while the others raise and hang
-            assert c[name]["errors"] == c[name]["timeouts"] == c[name]["skipped"] == 0, (name, c[name])
-            times = [t for t in batch_times(lines, name) if t <= ended]
+            # not one tick missed, from the first collection on, while the others raise and hang;
+            # except that stuckfs's priming run at start (queued behind the hanger: moved to a new
+            # worker after 0.2-0.3 s, then its own 0.3 s statvfs timeout) may still be running at the
+            # first aligned tick, which comes at least half an interval after start: that tick is skipped
+            assert c[name]["errors"] == c[name]["timeouts"] == 0, (name, c[name])
+            assert c[name]["skipped"] <= (1 if name == "stuckfs" else 0), (name, c[name])
+            times = [t for t in batch_times(lines, name) if t <= ended][c[name]["skipped"] :]  # after that tick
             gaps = [round(b - a, 2) for a, b in itertools.pairwise(times)]
             assert len(times) >= RUN_S and max(gaps) < 1.9, (name, len(times), gaps)
 

@@ -125,9 +125,9 @@ def sysagent_config(url: str, interval: float) -> dict[str, object]:
         "agent": {"status": {"port": free_port()}, "log_level": "WARNING"},
         "collectors": {n: {"interval": interval} for n in names},
         "sinks": {"otlp": {"endpoint": url}},
-        # alerts off: with `alerts: {enabled: false}` the evaluator would still see every batch;
-        # plugins installed beside sysagent (plugins/) off: the peers run the same scrapers, no more
-        "plugins": {"disable": ["alerts", "console"], "autoload": False},
+        # alerts off: with `alerts: {enabled: false}` the evaluator would still see every batch
+        # (plugins installed beside sysagent, e.g. plugins/, are off: AgentProcess disables autoload)
+        "plugins": {"disable": ["alerts", "console"]},
     }
 
 

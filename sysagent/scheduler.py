@@ -1,14 +1,12 @@
 """Runs collectors on their own intervals, aligned to the clock, isolated from each other.
 
-Due times are multiples of the interval in wall-clock time, so ticks never
-drift with collection time. The scheduler thread hands each tick (every job due
-at that time) to one worker thread ahead of time; the worker sleeps until the
-due time and runs the jobs one after another; a tick wakes one thread, not one
-per collector. A job still busy from an earlier tick is skipped and counted.
+One scheduler thread wakes at each due time (a multiple of the interval in
+wall-clock time, so ticks never drift with collection time) and hands every job
+due then to one worker thread, which runs them one after another: a tick costs
+one wake-up, not one per collector. A job still busy from an earlier tick is
+skipped and counted.
 
-The worker always holds the next two ticks; the scheduler looks at it
-WATCH_INTERVAL after each tick began (and hands over one more), and every
-WATCH_INTERVAL while it is busy. A job
+While the worker is busy the scheduler looks at it every WATCH_INTERVAL. A job
 that has run longer than HANDOFF keeps the worker it is stuck in; the jobs
 queued behind it move to a fresh worker, so a slow or hanging collector delays
 the others by a fraction of a second, never by its timeout. A job that passes
@@ -122,70 +120,32 @@ class Job:
         return 0.0 if started is None else now - started
 
 
-#: A tick handed to a worker ahead of time: (due time, jobs due then).
-_Tick = tuple[float, list[Job]]
-
-
 class _Worker:
-    """A thread that runs the ticks handed to it, each at its due time, in order, until retired.
+    """A thread that runs the jobs handed to it, in order, until retired."""
 
-    It sleeps until the next tick's due time itself, so a tick wakes only this thread
-    (the scheduler hands the next tick over while it watches the current one).
-    """
-
-    def __init__(self, number: int, clock: Callable[[], float], on_idle: Callable[[], None] | None = None) -> None:
+    def __init__(self, number: int, on_idle: Callable[[], None] | None = None) -> None:
         self._on_idle = on_idle
-        self._clock = clock
-        self._ticks: collections.deque[_Tick] = collections.deque()  # not started yet
-        self._queue: collections.deque[Job] = collections.deque()  # started: waiting their turn
+        self._queue: collections.deque[Job] = collections.deque()
         self._cond = threading.Condition()
         self.current: Job | None = None
         self.retired = False
         self._thread = threading.Thread(target=self._run, name=f"sysagent-worker-{number}", daemon=True)
         self._thread.start()
 
-    def submit(self, jobs: list[Job], due: float) -> None:
-        """Run ``jobs`` at ``due`` (wall-clock seconds; now if already past)."""
-        self.take([(due, jobs)], [])
-
-    def take(self, ticks: list[_Tick], started: list[Job]) -> None:
-        """Work another worker gave up: ``started`` jobs first, then ``ticks`` at their times."""
+    def submit(self, jobs: list[Job]) -> None:
         with self._cond:
-            # Waiting for an earlier tick already: it will look at these then (no extra wake-up).
-            wake = bool(started) or not self._ticks or (bool(ticks) and ticks[0][0] < self._ticks[0][0])
-            self._queue.extend(started)
-            self._ticks.extend(ticks)
-            if wake:
-                self._cond.notify()
+            self._queue.extend(jobs)
+            self._cond.notify()
 
     @property
-    def busy(self) -> bool:
-        """Running a job, or holding jobs of a tick that has begun."""
-        return self.current is not None or bool(self._queue)
-
-    def _begin(self, due: float, jobs: list[Job]) -> None:
-        """A tick's due time came: queue its jobs; one still busy from an earlier tick is skipped."""
-        for job in jobs:
-            if job.busy_since is not None:
-                job.stats.skipped += 1
-                continue
-            job.busy_since = due
-            self._queue.append(job)
+    def idle(self) -> bool:
+        return self.current is None and not self._queue
 
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self.retired and not self._queue:
-                    if not self._ticks:
-                        self._cond.wait()
-                        continue
-                    due, jobs = self._ticks[0]
-                    delay = due - self._clock()
-                    if delay > 0:
-                        self._cond.wait(delay)
-                        continue
-                    self._ticks.popleft()
-                    self._begin(due, jobs)
+                while not self._queue and not self.retired:
+                    self._cond.wait()
                 if self.retired:
                     return
                 job = self.current = self._queue.popleft()
@@ -194,22 +154,21 @@ class _Worker:
             finally:
                 with self._cond:
                     self.current = None
-                    drained = not self._queue and not (self._ticks and self._ticks[0][0] <= self._clock())
+                    drained = not self._queue
             if drained and self._on_idle is not None:
                 try:
                     self._on_idle()
                 except Exception:
                     log.exception("scheduler: the end-of-tick callback failed")
 
-    def retire(self) -> tuple[list[_Tick], list[Job]]:
-        """Stop taking work; return the ticks and the jobs it had not started."""
+    def retire(self) -> list[Job]:
+        """Stop taking work; return the jobs it had not started."""
         with self._cond:
             self.retired = True
-            ticks, rest = list(self._ticks), list(self._queue)
-            self._ticks.clear()
+            rest = list(self._queue)
             self._queue.clear()
             self._cond.notify()
-        return ticks, rest
+        return rest
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
@@ -221,7 +180,7 @@ def next_aligned(now: float, interval: float) -> float:
 
 
 class Scheduler:
-    """Hands ticks to the worker and watches it. Start once, stop once."""
+    """Wakes at due times and hands ticks to the worker. Start once, stop once."""
 
     def __init__(
         self,
@@ -242,23 +201,34 @@ class Scheduler:
 
     def _new_worker(self) -> _Worker:
         self._workers += 1
-        return _Worker(self._workers, self._clock, self._on_tick_end)
+        return _Worker(self._workers, self._on_tick_end)
 
     def start(self, *, immediately: bool = True) -> None:
         """Start ticking. With ``immediately``, every job runs once now (priming rates)."""
         if immediately:
-            self._worker.submit(list(self.jobs), self._clock())
+            self._submit(self.jobs, self._clock())
         self._thread.start()
+
+    def _submit(self, due: list[Job], now: float) -> None:
+        ready = []
+        for job in due:
+            if job.busy_since is not None:
+                job.stats.skipped += 1
+                continue
+            job.busy_since = now
+            ready.append(job)
+        if ready:
+            self._worker.submit(ready)
 
     def _watch(self) -> None:
         """Move the jobs queued behind a slow one to a new worker; report overruns once."""
         now = time.monotonic()
         current = self._worker.current
         if current is not None and current.running_for(now) > HANDOFF:
-            ticks, rest = self._worker.retire()
+            rest = self._worker.retire()
             self._retired.append(self._worker)
             self._worker = self._new_worker()
-            self._worker.take(ticks, rest)
+            self._worker.submit(rest)
         self._retired = [w for w in self._retired if w.current is not None]
         for worker in self._retired:
             job = worker.current
@@ -276,36 +246,30 @@ class Scheduler:
         return due + interval if due - now < interval / 2 else due
 
     def _loop(self) -> None:
-        """Keep the worker two ticks ahead (it sleeps until each due time itself), and look at
-        it WATCH_INTERVAL after each tick began, and every WATCH_INTERVAL while it is busy:
-        one wake-up of this thread per tick when collections are quick."""
         now = self._clock()
         heap = [(self._first_due(now, j.interval), i) for i, j in enumerate(self.jobs)]
         heapq.heapify(heap)
-        looks: collections.deque[float] = collections.deque()  # when to look at each tick handed over
         while heap and not self._stop.is_set():
-            while len(looks) < 2:
-                due_at = heap[0][0]
-                due: list[Job] = []
-                now = self._clock()
-                while heap and heap[0][0] == due_at:
-                    _, i = heapq.heappop(heap)
-                    job = self.jobs[i]
-                    due.append(job)
-                    nxt = due_at + job.interval
-                    if nxt <= now:  # fell behind (machine suspended?): skip to the next aligned tick
-                        nxt = next_aligned(now, job.interval)
-                    heapq.heappush(heap, (nxt, i))
-                self._worker.submit(due, due_at)
-                looks.append(due_at + WATCH_INTERVAL)
-            wait = looks[0] - self._clock()
-            if self._worker.busy or any(w.current and not w.current.overrun_reported for w in self._retired):
+            due_at = heap[0][0]
+            wait = due_at - self._clock()
+            if not self._worker.idle or any(w.current and not w.current.overrun_reported for w in self._retired):
                 wait = min(wait, WATCH_INTERVAL)
             if wait > 0 and self._stop.wait(wait):
                 return
             self._watch()
-            if self._clock() >= looks[0]:
-                looks.popleft()
+            if self._clock() < due_at:
+                continue
+            due: list[Job] = []
+            while heap and heap[0][0] == due_at:
+                _, i = heapq.heappop(heap)
+                job = self.jobs[i]
+                due.append(job)
+                nxt = due_at + job.interval
+                now = self._clock()
+                if nxt <= now:  # fell behind (machine suspended?): skip to the next aligned tick
+                    nxt = next_aligned(now, job.interval)
+                heapq.heappush(heap, (nxt, i))
+            self._submit(due, due_at)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop ticking and let the worker finish its current collection (bounded)."""

@@ -15,10 +15,13 @@ sender's requests and points. For every process it prints CPU (utime+stime of
 the whole process) per collection over ``--duration`` seconds, RSS, points per
 collection, and sysagent's ratios against the targets. ``--baseline DIR`` runs
 a second ``sysagent run`` from another checkout (e.g. ``git archive`` of an
-older commit) in the same run, for before/after figures. ``--growth`` adds
-``sysagent run`` over 10,000 cycles for the RSS growth (bench/_rss.py).
+older commit) in the same run, for before/after figures. ``--fsync-always`` adds
+``sysagent run`` with ``sinks.otlp.queue.fsync: always`` (an fsync per tick) as
+``always``, beside the default ``backlog`` (an fsync only when a batch waits). ``--growth`` adds ``sysagent run`` over
+10,000 cycles for the RSS growth (bench/_rss.py). A last line gives the RSS
+floor: Python with pydantic and the standard library sysagent uses, no sysagent.
 
-    python bench/whole_process.py [--duration 180] [--interval 1] [--growth] [--quick]
+    python bench/whole_process.py [--duration 180] [--interval 1] [--growth] [--quick] [--fsync-always]
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from _rss import long_run
 from _services import AgentProcess, NodeExporter, Process, collector_binary
 
 SCRAPERS = ("cpu", "load", "memory", "paging", "filesystem", "disk", "network", "processes", "system")
-SENDERS = ("sysagent", "baseline", "hostmetrics", "sdk")
+SENDERS = ("sysagent", "baseline", "always", "hostmetrics", "sdk")
 _LINE = re.compile(rb'"otelcol.component.id": "debug/(\w+)".*"data points": (\d+)')
 
 _SDK = """
@@ -54,6 +57,24 @@ set_meter_provider(MeterProvider(metric_readers=[reader]))
 SystemMetricsInstrumentor().instrument()
 while True:
     time.sleep(3600)
+"""
+
+
+# The RSS floor of any agent built like sysagent: the interpreter, pydantic with one model
+# validated (settings, including plugins' own, are pydantic models: the plugin contract), the
+# standard-library modules the agent needs anyway, and five idle threads. No sysagent code.
+_FLOOR = """
+import logging, sqlite3, socket, threading, json, time, importlib.metadata
+import yaml, pluggy
+from pydantic import BaseModel
+class Settings(BaseModel):
+    interval: float = 10.0
+Settings(interval=1)
+db = sqlite3.connect(":memory:")
+db.execute("CREATE TABLE t (x)")
+for _ in range(5):
+    threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()
+time.sleep(3600)
 """
 
 
@@ -116,7 +137,7 @@ def hostmetrics(folder: Path, url: str, interval: float) -> Process:
     return Process([binary, "--config", str(_write(folder, "hostmetrics.yaml", config))], "hostmetrics")
 
 
-def sysagent_config(url: str, interval: float) -> dict[str, object]:
+def sysagent_config(url: str, interval: float, *, fsync: str | None = None) -> dict[str, object]:
     # Every host collector at the bench's interval. Left at their defaults: host (resource facts,
     # every 60 s), alerts (its plugin is off) and sysagent's own metrics (every 5 s; the peers'
     # own telemetry is off in this bench).
@@ -124,7 +145,7 @@ def sysagent_config(url: str, interval: float) -> dict[str, object]:
     return {
         "agent": {"status": {"port": free_port()}, "log_level": "WARNING"},
         "collectors": {n: {"interval": interval} for n in names},
-        "sinks": {"otlp": {"endpoint": url}},
+        "sinks": {"otlp": {"endpoint": url, **({"queue": {"fsync": fsync}} if fsync else {})}},
         # alerts off: with `alerts: {enabled: false}` the evaluator would still see every batch
         # (plugins installed beside sysagent, e.g. plugins/, are off: AgentProcess disables autoload)
         "plugins": {"disable": ["alerts", "console"]},
@@ -152,6 +173,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=15.0)
     parser.add_argument("--growth", action="store_true", help="also sysagent run over 10,000 cycles (RSS growth)")
     parser.add_argument("--baseline", type=Path, help="a checkout whose sysagent also runs, as 'baseline'")
+    parser.add_argument("--fsync-always", action="store_true", help="also sysagent with an fsync per tick")
     parser.add_argument("--quick", action="store_true", help="30 s, no growth run")
     args = parser.parse_args()
     if args.quick:
@@ -166,10 +188,16 @@ def main() -> int:
                 if args.baseline
                 else {}
             ),
+            **(
+                {"always": AgentProcess(sysagent_config(sink.url("always"), args.interval, fsync="always"))}
+                if args.fsync_always
+                else {}
+            ),
             "hostmetrics": hostmetrics(folder, sink.url("hostmetrics"), args.interval),
             "sdk": Process([sys.executable, "-c", _SDK, sink.url("sdk"), str(args.interval)], "sdk"),
             "node_exporter": NodeExporter(),
         }
+        floor = Process([sys.executable, "-c", _FLOOR], "floor")
         scraper = Scraper(procs["node_exporter"], args.interval)  # type: ignore[arg-type]
         try:
             scraper.start()
@@ -187,8 +215,10 @@ def main() -> int:
             cpu = {n: p.cpu() - cpu0[n] for n, p in procs.items()}
             counts, scrapes, elapsed = sink.counts(), scraper.count - scrapes0, time.monotonic() - start
             series = procs["node_exporter"].series()  # type: ignore[attr-defined]
+            floor_rss = floor.rss()
         finally:
             scraper.stop.set()
+            floor.stop()
             for p in procs.values():
                 p.stop()
     ticks = elapsed / args.interval
@@ -206,6 +236,11 @@ def main() -> int:
     for n, (per, top, drift, points) in rows.items():
         unit = " per scrape" if n == "node_exporter" else ""
         print(f"| {n} | {per * 1e3:.2f} ms{unit} | {top:.1f} MB | {drift:+.1f} MB | {points} |")
+    print(
+        f"\nRSS floor (Python {sys.version_info.major}.{sys.version_info.minor} + pydantic, one model, the stdlib"
+        f" sysagent uses, 5 idle threads; no sysagent code): {floor_rss:.1f} MB;"
+        f" sysagent is {rows['sysagent'][1] - floor_rss:+.1f} MB above it"
+    )
     sa = rows["sysagent"][0]
     rep.target("sysagent / hostmetrics receiver, CPU per collection", sa / rows["hostmetrics"][0], "<=", 0.1)
     rep.target("sysagent / instrumentation + SDK, CPU per collection", sa / rows["sdk"][0], "<=", 0.1)

@@ -2,7 +2,7 @@
 
 Producers (collection threads) ``put`` payloads; ``put`` returns only once the
 payload is committed to disk (see :mod:`sysagent.delivery.store` for why SQLite in
-WAL mode with ``synchronous=FULL``). One consumer per topic ``peek``s the oldest
+WAL mode, and ``Fsync`` for when commits are fsynced). One consumer per topic ``peek``s the oldest
 items, sends them, and then ``ack``s them (delivered) or ``drop``s them (refused
 for good, with a reason that is counted); after a failed attempt it calls
 ``release`` and the items stay queued. Items handed out by ``peek`` are "in
@@ -31,7 +31,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from sysagent.delivery.droplog import DAMAGED, EXPIRED, FULL, TOO_LARGE, DropCount, DropLog
 from sysagent.delivery.store import Synchronous, checksum, open_store
@@ -56,6 +56,12 @@ class QueueStats(NamedTuple):
 
 
 _Victim = tuple[int, int, int]  # id, size, points
+#: When commits reach the disk (fsync). ``always``: every commit. ``backlog``: a put's commit
+#: when other items are still waiting or in flight, and whatever is unsynced once a send fails;
+#: a payload sent and acknowledged the moment it was queued is never fsynced. ``never``: only
+#: SQLite's checkpoints. All three survive the process being killed (SIGKILL); they differ
+#: after a power cut or kernel crash (``backlog`` can lose the one payload being sent then).
+Fsync = Literal["always", "backlog", "never"]
 _MAX_LAZY = 1000  # acknowledged items kept for the next put at most (SQLite caps query parameters)
 
 
@@ -69,7 +75,7 @@ class DurableQueue:
         max_bytes: int,
         max_age: float,
         topic: str = "otlp",
-        synchronous: Synchronous = "FULL",
+        fsync: Fsync = "always",
         clock_ns: Callable[[], int] = time.time_ns,
         lazy_ack: bool = False,
     ) -> None:
@@ -79,7 +85,10 @@ class DurableQueue:
         self._max_bytes, self._max_age_ns = max_bytes, int(max_age * 1e9)
         self._clock_ns = clock_ns
         self._lock = threading.Lock()
-        self._conn = open_store(path, synchronous=synchronous)
+        self._fsync = fsync
+        self._synchronous: Synchronous = "FULL" if fsync == "always" else "NORMAL"
+        self._conn = open_store(path, synchronous=self._synchronous)
+        self._unsynced = False  # a put was committed without an fsync since the last one
         self._inflight: dict[int, tuple[int, int]] = {}  # id: (size, points)
         self._lazy_ack = lazy_ack
         self._acked: set[int] = set()  # acknowledged, deleted from the file with the next put
@@ -109,6 +118,10 @@ class DurableQueue:
             # Only items queued before this one can have expired: none waiting (the sender
             # keeps up), no query. Acknowledged rows are not waiting, whatever their age.
             waiting = self._items > 0
+            if self._fsync == "backlog":
+                # Something is still waiting: this payload may wait too, so it goes to the disk now
+                # (with everything committed before it). Otherwise the sender takes it right away.
+                self._set_synchronous("FULL" if waiting else "NORMAL")
             with self._transaction():
                 self._delete_acked()
                 cur = self._conn.execute(
@@ -122,6 +135,7 @@ class DurableQueue:
                     full = self._oldest(excess, skip={v[0] for v in expired} | {cur.lastrowid or 0})
                 self._delete(v[0] for v in expired + full)
             self._items, self._bytes = self._items + 1, self._bytes + size
+            self._unsynced = self._synchronous != "FULL"
             self._account(EXPIRED, expired)
             self._account(FULL, full)
 
@@ -177,9 +191,16 @@ class DurableQueue:
         self._remove(ids, reason)
 
     def release(self) -> None:
-        """The in-flight items were not delivered: they stay queued and become subject to the bounds again."""
+        """The in-flight items were not delivered: they stay queued and become subject to the bounds again.
+
+        With ``fsync: backlog`` they now wait, so what is not on the disk yet goes there.
+        """
         with self._lock:
             self._inflight.clear()
+            if self._unsynced and self._fsync == "backlog":
+                # In WAL mode with synchronous=NORMAL a checkpoint fsyncs the log, then the database.
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                self._unsynced = False
 
     def stats(self) -> QueueStats:
         with self._lock:
@@ -207,9 +228,14 @@ class DurableQueue:
 
     # -- internals; the caller holds the lock ---------------------------------------------
 
+    def _set_synchronous(self, level: Synchronous) -> None:
+        if level != self._synchronous:
+            self._conn.execute(f"PRAGMA synchronous={level}")
+            self._synchronous = level
+
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
-        """One write transaction: committed (and, with synchronous=FULL, fsynced) or rolled back."""
+        """One write transaction: committed (with synchronous=FULL, fsynced with all before it) or rolled back."""
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield

@@ -57,6 +57,11 @@ class QueueSettings(PluginSettings):
     backoff_initial: Duration = 0.5
     backoff_max: Duration = 10.0  #: short: a Collector back after an outage is found quickly
     flush_timeout: Duration = 10.0  #: how long shutdown tries to send what is queued
+    #: when the queue's commits are fsynced: ``backlog`` when a payload has to wait (others are
+    #: queued, or a send failed), so a power cut can lose only the payload being sent at that
+    #: moment; ``always`` every commit; ``never`` only SQLite's checkpoints. Each survives the
+    #: agent being killed (SIGKILL).
+    fsync: Literal["backlog", "always", "never"] = "backlog"
 
 
 class OtlpSettings(SinkSettings):

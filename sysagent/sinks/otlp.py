@@ -56,7 +56,11 @@ class OtlpSink:
         try:
             os.makedirs(ctx.state_dir, exist_ok=True)
             self.queue = DurableQueue(
-                os.path.join(ctx.state_dir, QUEUE_FILE), max_bytes=q.max_bytes, max_age=q.max_age, lazy_ack=True
+                os.path.join(ctx.state_dir, QUEUE_FILE),
+                max_bytes=q.max_bytes,
+                max_age=q.max_age,
+                lazy_ack=True,
+                fsync=q.fsync,
             )
         except OSError as e:
             self.transport.close()

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from sysagent.delivery import EXPIRED, FULL, TOO_LARGE, DropCount, DurableQueue
+from sysagent.delivery.queue import Fsync
+from sysagent.delivery.store import CACHE_KIB
 
 T0 = time.time_ns()  # items are created 'now' unless a test moves the queue's clock
 
@@ -204,4 +206,52 @@ def test_lazy_acks_of_a_long_drain_are_deleted_in_rounds(tmp_path: Path) -> None
     assert len(other.peek(10**4, 10**8)) == 500  # 1,000 were deleted without waiting for a put
     other.close()
     assert q.stats().items == 0 and q.stats().oldest_age_s == 0.0
+    q.close()
+
+
+def test_the_page_cache_is_bounded_so_a_backlog_does_not_grow_memory(tmp_path: Path) -> None:
+    # SQLite's default cache (2,000 KiB per connection) filled up with a backlog's pages that are
+    # read once each; the queue keeps CACHE_KIB whatever the file holds.
+    q = DurableQueue(str(tmp_path / "q.sqlite"), max_bytes=1 << 30, max_age=3600)
+    for _ in range(200):
+        q.put(b"x" * 30_000, points=1, created_ns=time.time_ns())
+    assert q._conn.execute("PRAGMA cache_size").fetchone() == (-CACHE_KIB,)
+    assert CACHE_KIB < 2000
+    q.close()
+
+
+def test_fsync_backlog_fsyncs_a_put_only_when_something_still_waits(tmp_path: Path) -> None:
+    # SQLite's synchronous level of the commit: FULL (2) fsyncs it and everything before it, NORMAL (1) does not.
+    q = DurableQueue(str(tmp_path / "q.sqlite"), max_bytes=1 << 20, max_age=3600, fsync="backlog", lazy_ack=True)
+
+    def level() -> int:
+        return int(q._conn.execute("PRAGMA synchronous").fetchone()[0])
+
+    q.put(payload(0), points=1, created_ns=T0)  # nothing waited: the sender takes it right away
+    assert (level(), q._unsynced) == (1, True)
+    q.ack([item.id for item in q.peek(10, 10**6)])
+    q.put(payload(1), points=1, created_ns=T0)  # the one before was delivered: still no fsync
+    assert level() == 1
+    q.put(payload(2), points=1, created_ns=T0)  # payload 1 still waits: fsynced, and 1 with it
+    assert (level(), q._unsynced) == (2, False)
+    q.ack([item.id for item in q.peek(10, 10**6)])
+    q.put(payload(3), points=1, created_ns=T0)
+    assert (level(), q._unsynced) == (1, True)
+    assert [i.payload for i in q.peek(10, 10**6)] == [payload(3)]
+    q.release()  # the send failed: payload 3 waits now, so it goes to the disk
+    assert not q._unsynced
+    q.close()
+    assert contents(DurableQueue(str(tmp_path / "q.sqlite"), max_bytes=1 << 20, max_age=3600)) == [payload(3)]
+
+
+@pytest.mark.parametrize(("fsync", "levels"), [("always", {2}), ("never", {1})])
+def test_fsync_always_and_never_do_not_depend_on_the_backlog(tmp_path: Path, fsync: Fsync, levels: set[int]) -> None:
+    q = DurableQueue(str(tmp_path / "q.sqlite"), max_bytes=1 << 20, max_age=3600, fsync=fsync)
+    seen = set()
+    for i in range(3):
+        q.put(payload(i), points=1, created_ns=T0)
+        seen.add(int(q._conn.execute("PRAGMA synchronous").fetchone()[0]))
+    q.peek(10, 10**6)
+    q.release()
+    assert seen == levels
     q.close()

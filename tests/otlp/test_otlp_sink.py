@@ -58,6 +58,20 @@ def test_exported_batches_arrive_as_one_scope_each(tmp_path: Path, receiver: Htt
     assert s.export(batch("late", 1)) is ExportResult.FAILURE  # after shutdown
 
 
+@pytest.mark.parametrize(("fsync", "level"), [("always", 2), ("backlog", 1), ("never", 1)])  # FULL 2, NORMAL 1
+def test_queue_fsync_sets_how_each_commit_reaches_the_disk(
+    tmp_path: Path, receiver: HttpReceiver, fsync: str, level: int
+) -> None:
+    s = sink(tmp_path, receiver.url, queue={"backoff_initial": 0.05, "fsync": fsync})
+    try:
+        assert s.queue._conn.execute("PRAGMA synchronous").fetchone() == (level,)
+        assert s.export(batch("cpu", 3)) is ExportResult.SUCCESS
+        assert s.force_flush(10.0)
+    finally:
+        s.shutdown(5.0)
+    assert s.stats().points_sent == 3
+
+
 def test_a_refusal_is_logged_once_without_the_token(
     tmp_path: Path, receiver: HttpReceiver, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -107,7 +107,7 @@ class DurableQueue:
         return self._max_age_ns / 1e9
 
     def put(self, payload: bytes, *, points: int, created_ns: int) -> None:
-        """Append one payload; it is on disk when this returns (or counted as dropped)."""
+        """Append one payload; it is committed when this returns (or counted as dropped); see ``Fsync``."""
         size = len(payload)
         with self._lock:
             if size > self._max_bytes:
